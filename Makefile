@@ -1,0 +1,39 @@
+# Entry points: `make demo` runs the main job, `make test` runs every test.
+# Each sets up (scripts/setup) and builds on first use.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all setup build demo test bench format tidy clean
+
+all: build
+
+$(BUILD)/.setup-done: scripts/setup
+	$(SUDO) scripts/setup
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/build.ninja: $(BUILD)/.setup-done CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+setup: $(BUILD)/.setup-done
+
+demo: build
+	$(BUILD)/eden run
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+bench: build
+	bench/train_throughput.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+tidy: build
+	clang-tidy -p $(BUILD) $$(git ls-files 'src/*.cpp')
+
+clean:
+	rm -rf $(BUILD)

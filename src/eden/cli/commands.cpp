@@ -1,0 +1,13 @@
+// The full `eden` command line.
+#include "eden/cli/commands.h"
+
+namespace eden::cli {
+
+void register_all_commands(CLI::App& root, int& exit_code) {
+  register_run_command(root, exit_code);
+  register_train_command(root, exit_code);
+  register_eval_command(root, exit_code);
+  register_models_command(root, exit_code);
+}
+
+}  // namespace eden::cli

@@ -1,0 +1,128 @@
+// `eden train`, `eden eval`, `eden run`: parse flags into a TrainConfig, call eden::train.
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+
+#include "eden/cli/commands.h"
+#include "eden/train/config.h"
+#include "eden/train/default_config.h"
+#include "eden/train/run.h"
+#include "eden/util/check.h"
+
+namespace eden::cli {
+namespace {
+
+struct TrainArgs {
+  std::string config_file;
+  std::string resume_dir;
+  std::map<std::string, std::string> values;  // field key -> text given on the command line
+  std::vector<std::pair<const train::ConfigField*, CLI::Option*>> options;
+};
+
+/// Adds one --flag per TrainConfig field; values are parsed later so a YAML file can sit
+/// underneath them (defaults < --config file < flags).
+void add_config_flags(CLI::App* sub, TrainArgs& args) {
+  for (const auto& field : train::config_fields()) {
+    auto& slot = args.values[field.key];
+    CLI::Option* opt = nullptr;
+    const std::string help = field.help + " [" + field.kind + "]";
+    if (field.kind == "bool") {
+      opt = sub->add_flag(field.flag(), slot, help);
+    } else {
+      opt = sub->add_option(field.flag(), slot, help);
+    }
+    opt->group("Training settings (also as YAML keys)");
+    args.options.emplace_back(&field, opt);
+  }
+}
+
+train::TrainConfig resolve_config(const TrainArgs& args, train::TrainConfig base) {
+  train::TrainConfig cfg = args.config_file.empty()
+                               ? std::move(base)
+                               : train::load_config(args.config_file, std::move(base));
+  for (const auto& [field, opt] : args.options) {
+    if (opt->count() == 0) continue;
+    std::string value = args.values.at(field->key);
+    if (field->kind == "bool" && value.empty()) value = "true";
+    field->set(cfg, value);
+  }
+  train::validate(cfg);
+  return cfg;
+}
+
+void print_summary(const train::RunSummary& s) {
+  if (s.metrics.is_null() || s.metrics.empty()) {
+    fmt::print("run {} is already complete\n", s.dir.string());
+    return;
+  }
+  fmt::print("run directory: {}\n", s.dir.string());
+  fmt::print("eval_top1 {:.4f}  eval_top5 {:.4f}  eval_f1 {:.4f}  ({} epochs, {:.1f}s)\n",
+             s.metrics.value("eval_top1", 0.0), s.metrics.value("eval_top5", 0.0),
+             s.metrics.value("eval_f1", 0.0), s.metrics.value("epochs_completed", 0),
+             s.metrics.value("duration_s", 0.0));
+}
+
+}  // namespace
+
+void register_train_command(CLI::App& root, int& exit_code) {
+  auto* sub = root.add_subcommand("train", "train a model with the E2AM recipe");
+  auto args = std::make_shared<TrainArgs>();
+  sub->add_option("--config", args->config_file, "YAML file of settings (flags override it)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--resume", args->resume_dir,
+                  "continue the interrupted run in DIR with its saved configuration")
+      ->check(CLI::ExistingDirectory);
+  add_config_flags(sub, *args);
+  sub->callback([args, &exit_code] {
+    if (!args->resume_dir.empty()) {
+      std::string given;
+      for (const auto& [field, opt] : args->options) {
+        if (opt->count() > 0) given += " " + field->flag();
+      }
+      EDEN_CHECK(given.empty() && args->config_file.empty(),
+                 "--resume continues with the run's saved config.yaml; drop", given,
+                 args->config_file.empty() ? "" : " --config");
+      print_summary(train::resume_run(args->resume_dir));
+    } else {
+      print_summary(train::train_run(resolve_config(*args, {})));
+    }
+    exit_code = 0;
+  });
+}
+
+void register_eval_command(CLI::App& root, int& exit_code) {
+  auto* sub = root.add_subcommand("eval", "re-evaluate a saved run on its evaluation split");
+  auto dir = std::make_shared<std::string>();
+  sub->add_option("--run", *dir, "run directory")->required()->check(CLI::ExistingDirectory);
+  sub->callback([dir, &exit_code] {
+    const auto j = train::evaluate_run(*dir);
+    fmt::print("eval_top1 {:.4f}  eval_top5 {:.4f}  eval_f1 {:.4f}  eval_loss {:.4f}  ({} images)\n",
+               j.at("eval_top1").get<double>(), j.at("eval_top5").get<double>(),
+               j.at("eval_f1").get<double>(), j.at("eval_loss").get<double>(),
+               j.at("eval_samples").get<int64_t>());
+    fmt::print("per-class accuracy:\n");
+    for (const auto& [name, acc] : j.at("per_class_accuracy").items()) {
+      fmt::print("  {:<24} {:.4f}\n", name, acc.get<double>());
+    }
+    fmt::print("written: {}/eval.json\n", *dir);
+    exit_code = 0;
+  });
+}
+
+void register_run_command(CLI::App& root, int& exit_code) {
+  auto* sub = root.add_subcommand(
+      "run", "run an EDEN experiment (no CONFIG: the embedded Fashion-MNIST default)");
+  auto args = std::make_shared<TrainArgs>();
+  sub->add_option("config", args->config_file, "YAML file of settings")->check(CLI::ExistingFile);
+  add_config_flags(sub, *args);
+  sub->callback([args, &exit_code] {
+    const auto base = train::parse_config_yaml(train::default_config_yaml(), "embedded default");
+    const auto cfg = resolve_config(*args, base);
+    fmt::print("eden run: {} on {} for {} epochs\n", cfg.model, cfg.data, cfg.epochs);
+    print_summary(train::train_run(cfg));
+    exit_code = 0;
+  });
+}
+
+}  // namespace eden::cli

@@ -1,0 +1,72 @@
+// Batches from an in-RAM data set by index: no DataLoader, no per-sample copies. Augmentation
+// (random crop with padding, horizontal flip) and normalisation run on whole batches.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "eden/data/dataset.h"
+
+namespace eden::data {
+
+/// Where the decoded images live during training.
+enum class Preload {
+  kHost,    // system RAM (pinned when CUDA is available): one host->device copy per batch
+  kDevice,  // the whole uint8 set on the training device: zero copies per batch
+};
+Preload parse_preload(const std::string& text);
+std::string to_string(Preload p);
+
+/// Per-channel mean and std of a data set, in [0, 1] pixel units.
+struct Normalization {
+  std::vector<double> mean;
+  std::vector<double> std;
+};
+/// Measures the per-channel statistics of `ds` (one pass over its uint8 tensor).
+Normalization measure_normalization(const ImageDataset& ds);
+
+struct LoaderOptions {
+  int64_t batch_size = 128;
+  bool shuffle = true;
+  bool drop_last = false;
+  uint64_t seed = 0;
+  int64_t crop_padding = 0;  // random crop of the original size after zero padding; 0 = off
+  bool hflip = false;        // random horizontal flip with p = 0.5
+  Normalization norm;        // empty = 0.5 / 0.5 per channel
+  torch::Device device = torch::kCPU;
+  Preload preload = Preload::kHost;
+};
+
+struct Batch {
+  torch::Tensor x;  // (B, C, H, W) float32, normalised, on the device
+  torch::Tensor y;  // (B) int64, on the device
+};
+
+class BatchLoader {
+ public:
+  /// Keeps a reference to `ds`'s tensors (moved to the device for Preload::kDevice).
+  BatchLoader(const ImageDataset& ds, LoaderOptions options);
+
+  /// Sets the sample order for `epoch`: a permutation that depends only on (seed, epoch).
+  void set_epoch(int64_t epoch);
+  int64_t num_batches() const;
+  int64_t num_samples() const { return labels_.size(0); }
+  /// Batch `i` of the current epoch; augmentation draws depend only on (seed, epoch, i).
+  Batch batch(int64_t i) const;
+  const LoaderOptions& options() const { return options_; }
+
+ private:
+  torch::Tensor augment(torch::Tensor x, at::Generator& gen) const;  // uint8 in, uint8 out
+
+  LoaderOptions options_;
+  torch::Tensor images_;  // (N, C, H, W) uint8, host (maybe pinned) or device
+  torch::Tensor labels_;  // (N) int64, same place as images_
+  torch::Tensor order_;   // (N) int64 on images_' device
+  torch::Tensor mean_;    // (1, C, 1, 1) float, scaled to [0, 255] units
+  torch::Tensor inv_std_;
+  int64_t epoch_ = 0;
+};
+
+}  // namespace eden::data

@@ -1,0 +1,24 @@
+// SmallCnn assembly.
+#include "eden/models/small_cnn.h"
+
+namespace eden::models {
+
+SmallCnnImpl::SmallCnnImpl(const SmallCnnOptions& options_) : options(options_) {
+  const int64_t w = options.width();
+  features = register_module(
+      "features",
+      torch::nn::Sequential(ConvBnAct(ConvBnActOptions(options.base().in_channels(), w, 3)),
+                            torch::nn::MaxPool2d(2), ConvBnAct(ConvBnActOptions(w, 2 * w, 3)),
+                            torch::nn::MaxPool2d(2), ConvBnAct(ConvBnActOptions(2 * w, 4 * w, 3)),
+                            torch::nn::AdaptiveAvgPool2d(2), torch::nn::Flatten()));
+  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+  head = register_module("head", torch::nn::Linear(4 * w * 4, options.base().num_classes()));
+}
+
+torch::Tensor SmallCnnImpl::forward_features(torch::Tensor x) { return features->forward(x); }
+
+torch::Tensor SmallCnnImpl::forward_head(torch::Tensor f) {
+  return head->forward(dropout->forward(f));
+}
+
+}  // namespace eden::models

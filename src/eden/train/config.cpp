@@ -1,0 +1,222 @@
+// The TrainConfig field table and its YAML round trip.
+#include "eden/train/config.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include "eden/util/check.h"
+#include "eden/util/fs.h"
+
+namespace eden::train {
+namespace {
+
+std::string flag_of(const std::string& key) {
+  std::string f = "--" + key;
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
+
+int64_t parse_int(const std::string& key, const std::string& text, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  EDEN_CHECK(ec == std::errc() && p == end && !text.empty(), flag_of(key),
+             ": expected an integer, got '", text, "'");
+  EDEN_CHECK(v >= lo && v <= hi, flag_of(key), ": ", v, " is out of range [", lo, ", ", hi, "]");
+  return v;
+}
+
+double parse_float(const std::string& key, const std::string& text, double lo, double hi) {
+  double v = 0;
+  size_t used = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  EDEN_CHECK(used == text.size() && !text.empty() && std::isfinite(v), flag_of(key),
+             ": expected a number, got '", text, "'");
+  EDEN_CHECK(v >= lo && v <= hi, flag_of(key), ": ", text, " is out of range [", lo, ", ", hi,
+             "]");
+  return v;
+}
+
+bool parse_bool(const std::string& key, const std::string& text) {
+  std::string t = text;
+  std::transform(t.begin(), t.end(), t.begin(), ::tolower);
+  if (t == "true" || t == "1" || t == "yes" || t == "on") return true;
+  if (t == "false" || t == "0" || t == "no" || t == "off") return false;
+  EDEN_CHECK(false, flag_of(key), ": expected true or false, got '", text, "'");
+  return false;
+}
+
+std::string parse_choice(const std::string& key, const std::string& text,
+                         const std::vector<std::string>& choices) {
+  for (const auto& c : choices) {
+    if (c == text) return text;
+  }
+  std::string all;
+  for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+  EDEN_CHECK(false, flag_of(key), ": expected one of {", all, "}, got '", text, "'");
+  return text;
+}
+
+std::string format_float(double v) { return fmt::format("{}", v); }
+
+constexpr int64_t kIntMax = int64_t{1} << 40;
+
+// Field builders: bind a member pointer, a range and a help text.
+ConfigField int_field(const char* key, int64_t TrainConfig::*m, int64_t lo, int64_t hi,
+                      const char* help) {
+  return {key, help, "int",
+          [=](TrainConfig& c, const std::string& s) { c.*m = parse_int(key, s, lo, hi); },
+          [=](const TrainConfig& c) { return std::to_string(c.*m); }};
+}
+ConfigField float_field(const char* key, double TrainConfig::*m, double lo, double hi,
+                        const char* help) {
+  return {key, help, "float",
+          [=](TrainConfig& c, const std::string& s) { c.*m = parse_float(key, s, lo, hi); },
+          [=](const TrainConfig& c) { return format_float(c.*m); }};
+}
+ConfigField bool_field(const char* key, bool TrainConfig::*m, const char* help) {
+  return {key, help, "bool",
+          [=](TrainConfig& c, const std::string& s) { c.*m = parse_bool(key, s); },
+          [=](const TrainConfig& c) { return std::string(c.*m ? "true" : "false"); }};
+}
+ConfigField string_field(const char* key, std::string TrainConfig::*m, const char* help) {
+  return {key, help, "string", [=](TrainConfig& c, const std::string& s) { c.*m = s; },
+          [=](const TrainConfig& c) { return c.*m; }};
+}
+ConfigField choice_field(const char* key, std::string TrainConfig::*m,
+                         std::vector<std::string> choices, const char* help) {
+  std::string kind;
+  for (const auto& c : choices) kind += (kind.empty() ? "" : "|") + c;
+  return {key, help, kind,
+          [=](TrainConfig& c, const std::string& s) { c.*m = parse_choice(key, s, choices); },
+          [=](const TrainConfig& c) { return c.*m; }};
+}
+
+std::vector<ConfigField> make_fields() {
+  using C = TrainConfig;
+  const double inf = HUGE_VAL;
+  return {
+      string_field("model", &C::model, "model architecture (see 'eden models')"),
+      string_field("data", &C::data, "data folder (MNIST/Fashion-MNIST IDX files)"),
+      string_field("out", &C::out, "run directory (default runs/<model>-<time>)"),
+      int_field("epochs", &C::epochs, 1, 100000, "number of epochs"),
+      int_field("batch_size", &C::batch_size, 1, 1 << 20, "micro-batch size"),
+      int_field("accum", &C::accum, 1, 1 << 16,
+                "gradient accumulation: micro-batches per optimizer step"),
+      choice_field("optimizer", &C::optimizer, {"adamw", "sgd"}, "optimizer"),
+      float_field("lr", &C::lr, 1e-12, 100.0, "peak learning rate"),
+      float_field("momentum", &C::momentum, 0.0, 0.999999, "SGD momentum"),
+      bool_field("nesterov", &C::nesterov, "SGD Nesterov momentum"),
+      float_field("weight_decay", &C::weight_decay, 0.0, 10.0,
+                  "weight decay (not on biases and norm parameters)"),
+      float_field("label_smoothing", &C::label_smoothing, 0.0, 0.999, "label smoothing"),
+      choice_field("schedule", &C::schedule, {"cosine", "step", "constant"},
+                   "learning-rate schedule (per optimizer step)"),
+      float_field("warmup_epochs", &C::warmup_epochs, 0.0, 100000.0, "linear warm-up length"),
+      float_field("min_lr_ratio", &C::min_lr_ratio, 0.0, 1.0, "cosine floor as a fraction of lr"),
+      int_field("step_epochs", &C::step_epochs, 1, 100000, "step schedule: epochs per decay"),
+      float_field("step_gamma", &C::step_gamma, 0.0, 1.0, "step schedule: decay factor"),
+      int_field("unfreeze_epoch", &C::unfreeze_epoch, 0, 100000,
+                "progressive unfreezing: backbone frozen for epochs [0, E); 0 = off"),
+      float_field("unfreeze_lr_decay", &C::unfreeze_lr_decay, 1e-9, 1.0,
+                  "learning-rate factor applied from the unfreeze epoch on"),
+      choice_field("frozen_bn", &C::frozen_bn, {"eval", "train"},
+                   "BatchNorm mode of the frozen backbone"),
+      bool_field("amp", &C::amp, "mixed precision: bf16 autocast on CPU, fp16 + loss scaling on CUDA"),
+      float_field("l1", &C::l1, 0.0, inf, "L1 penalty lambda on trainable weights"),
+      choice_field("preload", &C::preload, {"host", "device"},
+                   "keep the decoded data set in host RAM or on the device"),
+      int_field("crop_padding", &C::crop_padding, 0, 64, "random crop after zero padding; 0 = off"),
+      bool_field("hflip", &C::hflip, "random horizontal flip"),
+      int_field("train_limit", &C::train_limit, 0, kIntMax, "use the first N training images"),
+      int_field("eval_limit", &C::eval_limit, 0, kIntMax, "use the first N test images"),
+      int_field("eval_batch_size", &C::eval_batch_size, 1, 1 << 20, "evaluation batch size"),
+      int_field("seed", &C::seed, 0, kIntMax, "random seed (init, shuffling, augmentation)"),
+      int_field("threads", &C::threads, 0, 4096, "CPU threads; 0 = every usable core"),
+      choice_field("device", &C::device, {"auto", "cpu", "cuda"}, "training device"),
+  };
+}
+
+}  // namespace
+
+std::string ConfigField::flag() const { return flag_of(key); }
+
+const std::vector<ConfigField>& config_fields() {
+  static const std::vector<ConfigField> kFields = make_fields();
+  return kFields;
+}
+
+void set_config_value(TrainConfig& cfg, const std::string& key, const std::string& value) {
+  for (const auto& f : config_fields()) {
+    if (f.key == key) {
+      f.set(cfg, value);
+      return;
+    }
+  }
+  EDEN_CHECK(false, "unknown setting '", key, "'");
+}
+
+TrainConfig parse_config_yaml(const std::string& text, const std::string& what, TrainConfig base) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    EDEN_CHECK(false, what, ": invalid YAML: ", e.what());
+  }
+  if (root.IsNull()) return base;
+  EDEN_CHECK(root.IsMap(), what, ": expected a mapping of settings (key: value)");
+  for (const auto& kv : root) {
+    const auto key = kv.first.as<std::string>();
+    const auto& fields = config_fields();
+    const bool known = std::any_of(fields.begin(), fields.end(),
+                                   [&](const ConfigField& f) { return f.key == key; });
+    EDEN_CHECK(known, what, ": unknown setting '", key, "'");
+    EDEN_CHECK(kv.second.IsScalar(), what, ": setting '", key, "' must be a single value");
+    try {
+      set_config_value(base, key, kv.second.as<std::string>());
+    } catch (const Error& e) {
+      throw Error(std::string(what) + ": " + e.what());
+    }
+  }
+  return base;
+}
+
+TrainConfig load_config(const std::filesystem::path& path, TrainConfig base) {
+  EDEN_CHECK(std::filesystem::exists(path), "config file ", path, " does not exist");
+  return parse_config_yaml(read_file(path), path.string(), std::move(base));
+}
+
+std::string to_yaml(const TrainConfig& cfg) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  for (const auto& f : config_fields()) {
+    out << YAML::Key << f.key << YAML::Value;
+    const std::string v = f.get(cfg);
+    if (f.kind == "string" || f.kind.find('|') != std::string::npos) {
+      out << YAML::DoubleQuoted << v;
+    } else {
+      out << v;
+    }
+  }
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+void validate(const TrainConfig& cfg) {
+  EDEN_CHECK(cfg.unfreeze_epoch <= cfg.epochs, "--unfreeze-epoch ", cfg.unfreeze_epoch,
+             " is beyond --epochs ", cfg.epochs, "; the backbone would never train");
+  EDEN_CHECK(cfg.warmup_epochs <= cfg.epochs, "--warmup-epochs ", cfg.warmup_epochs,
+             " exceeds --epochs ", cfg.epochs);
+  EDEN_CHECK(!cfg.model.empty(), "--model must not be empty");
+}
+
+}  // namespace eden::train

@@ -1,0 +1,78 @@
+// TrainConfig: every setting of a training run. One field table drives the YAML file, the CLI
+// flags (`--batch-size` <-> `batch_size:`) and the config.yaml saved in the run directory.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace eden::train {
+
+struct TrainConfig {
+  // what and where
+  std::string model = "small_cnn";
+  std::string data = "/usr/share/datasets/fashion-mnist";
+  std::string out;  // run directory; empty = runs/<model>-<timestamp>
+  // optimisation
+  int64_t epochs = 3;
+  int64_t batch_size = 128;
+  int64_t accum = 1;  // micro-batches per optimizer step
+  std::string optimizer = "adamw";
+  double lr = 2e-3;
+  double momentum = 0.9;  // SGD only
+  bool nesterov = false;  // SGD only
+  double weight_decay = 0.01;
+  double label_smoothing = 0.0;
+  std::string schedule = "cosine";  // cosine | step | constant
+  double warmup_epochs = 0.0;
+  double min_lr_ratio = 0.0;  // cosine floor, as a fraction of lr
+  int64_t step_epochs = 1;    // step schedule: decay every step_epochs
+  double step_gamma = 0.1;
+  // E2AM
+  int64_t unfreeze_epoch = 0;  // backbone frozen for epochs [0, unfreeze_epoch)
+  double unfreeze_lr_decay = 0.1;
+  std::string frozen_bn = "eval";  // eval | train: BatchNorm mode of the frozen backbone
+  bool amp = false;
+  double l1 = 0.0;  // lambda of the L1 penalty on trainable weights
+  // data pipeline
+  std::string preload = "host";  // host | device
+  int64_t crop_padding = 0;
+  bool hflip = false;
+  int64_t train_limit = 0;  // use only the first N training samples (0 = all)
+  int64_t eval_limit = 0;
+  int64_t eval_batch_size = 512;
+  // runtime
+  int64_t seed = 0;
+  int64_t threads = 0;  // 0 = every core this process may use
+  std::string device = "auto";  // cpu | cuda | auto
+};
+
+/// One setting: its YAML key (flag = "--" + key with '-' for '_'), help text, and typed access
+/// through strings.
+struct ConfigField {
+  std::string key;
+  std::string help;
+  std::string kind;  // "int", "float", "bool", "string" or "a|b|c" (a choice)
+  std::function<void(TrainConfig&, const std::string&)> set;  // parses and validates
+  std::function<std::string(const TrainConfig&)> get;
+  std::string flag() const;
+};
+
+/// Every field, in the order they are saved.
+const std::vector<ConfigField>& config_fields();
+
+/// Sets field `key` from text; throws eden::Error naming the key and the bad value.
+void set_config_value(TrainConfig& cfg, const std::string& key, const std::string& value);
+
+/// Reads a YAML mapping of field keys over `base`. Unknown keys are errors.
+TrainConfig load_config(const std::filesystem::path& path, TrainConfig base = {});
+TrainConfig parse_config_yaml(const std::string& text, const std::string& what, TrainConfig base = {});
+
+/// YAML text of every field (plus optional extra "key: value" comment lines).
+std::string to_yaml(const TrainConfig& cfg);
+
+/// Checks cross-field consistency (e.g. unfreeze_epoch <= epochs); throws eden::Error.
+void validate(const TrainConfig& cfg);
+
+}  // namespace eden::train

@@ -1,0 +1,33 @@
+// Progress display as a trainer callback: a live bar with images/s and ETA on a terminal,
+// one plain line per epoch otherwise (logs, CI).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+
+#include "eden/train/trainer.h"
+
+namespace eden::train {
+
+class ProgressPrinter : public TrainerCallback {
+ public:
+  /// `live` = draw the bar (stderr is a terminal); `out` receives the per-epoch lines.
+  ProgressPrinter(int64_t epochs, bool live, std::FILE* out = stderr);
+  void on_train_begin(int64_t epoch, int64_t num_batches) override;
+  void on_batch_end(int64_t batch, int64_t num_batches, int64_t images) override;
+  void on_eval_begin(int64_t epoch) override;
+  void on_epoch_end(const EpochStats& stats) override;
+
+ private:
+  int64_t epochs_;
+  bool live_;
+  std::FILE* out_;
+  int64_t epoch_ = 0;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+};
+
+/// "1:02:03" / "2:03" for a duration in seconds.
+std::string format_duration(double seconds);
+
+}  // namespace eden::train

@@ -1,0 +1,331 @@
+// Run orchestration: prepares data, model and trainer, records every epoch in the run directory.
+#include "eden/train/run.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <fstream>
+
+#include "eden/data/batch_loader.h"
+#include "eden/data/idx_reader.h"
+#include "eden/models/registry.h"
+#include "eden/report/csv_log.h"
+#include "eden/train/progress.h"
+#include "eden/util/check.h"
+#include "eden/util/fs.h"
+#include "eden/util/system.h"
+#include "eden/util/torch_compat.h"
+
+namespace eden::train {
+namespace {
+
+std::string utc_timestamp(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), format, &tm);
+  return buf;
+}
+
+std::string fmt_double(double v) { return fmt::format("{:.6g}", v); }
+
+report::CsvRow log_row(const EpochStats& s) {
+  const double epoch_time = s.train_time_s + s.eval_time_s;
+  const double ips = s.train_time_s > 0 ? static_cast<double>(s.train_images) / s.train_time_s : 0;
+  return {
+      {"epoch", std::to_string(s.epoch)},
+      {"phase", to_string(s.phase)},
+      {"lr", fmt::format("{:.6e}", s.lr)},
+      {"train_loss", fmt_double(s.train_loss)},
+      {"train_l1", fmt_double(s.train_l1)},
+      {"sparsity", fmt_double(s.sparsity)},
+      {"eval_loss", fmt_double(s.eval.loss)},
+      {"eval_top1", fmt_double(s.eval.top1)},
+      {"eval_top5", fmt_double(s.eval.top5)},
+      {"eval_f1", fmt_double(s.eval.macro_f1)},
+      {"epoch_time_s", fmt::format("{:.3f}", epoch_time)},
+      {"train_time_s", fmt::format("{:.3f}", s.train_time_s)},
+      {"eval_time_s", fmt::format("{:.3f}", s.eval_time_s)},
+      {"train_images_per_s", fmt::format("{:.1f}", ips)},
+      {"effective_batch", std::to_string(s.effective_batch)},
+      {"updates", std::to_string(s.updates)},
+      {"skipped_steps", std::to_string(s.skipped_steps)},
+      {"loss_scale", fmt_double(s.loss_scale)},
+  };
+}
+
+/// Writes log.csv, the checkpoint and metrics.json at the end of every epoch, in that order
+/// (resume drops log rows past the checkpoint).
+class RunRecorder : public TrainerCallback {
+ public:
+  RunRecorder(fs::path dir, Trainer& trainer, nlohmann::json base, std::vector<std::string> classes)
+      : dir_(std::move(dir)),
+        trainer_(trainer),
+        base_(std::move(base)),
+        classes_(std::move(classes)),
+        log_(dir_ / RunFiles::kLog) {
+    if (fs::exists(log_.path())) {
+      auto [header, rows] = report::read_csv(log_.path());
+      for (size_t i = 0; i < header.size(); ++i) {
+        if (header[i] != "epoch_time_s") continue;
+        for (const auto& r : rows) total_time_s_ += i < r.size() ? std::stod(r[i]) : 0.0;
+      }
+    }
+  }
+
+  void on_epoch_end(const EpochStats& s) override {
+    log_.append(log_row(s));
+    trainer_.save_checkpoint((dir_ / RunFiles::kCheckpoint).string(), s.epoch);
+    total_time_s_ += s.train_time_s + s.eval_time_s;
+    nlohmann::json m = base_;
+    m.update(eval::to_json(s.eval, classes_));
+    m["epochs_completed"] = s.epoch + 1;
+    m["final_phase"] = to_string(s.phase);
+    m["train_loss"] = s.train_loss;
+    m["sparsity"] = s.sparsity;
+    m["duration_s"] = total_time_s_;
+    m["updated_at"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
+    write_file_atomic(dir_ / RunFiles::kMetrics, m.dump(2) + "\n");
+    last_metrics_ = std::move(m);
+  }
+
+  const nlohmann::json& last_metrics() const { return last_metrics_; }
+
+ private:
+  fs::path dir_;
+  Trainer& trainer_;
+  nlohmann::json base_;
+  std::vector<std::string> classes_;
+  report::CsvLog log_;
+  double total_time_s_ = 0.0;
+  nlohmann::json last_metrics_;
+};
+
+data::ImageDataset limit(data::ImageDataset ds, int64_t n) {
+  if (n <= 0 || n >= ds.size()) return ds;
+  ds.images = ds.images.narrow(0, 0, n).contiguous();
+  ds.labels = ds.labels.narrow(0, 0, n).contiguous();
+  return ds;
+}
+
+data::Normalization normalization_from_json(const nlohmann::json& j) {
+  data::Normalization n;
+  n.mean = j.at("mean").get<std::vector<double>>();
+  n.std = j.at("std").get<std::vector<double>>();
+  return n;
+}
+
+/// Everything a run needs in memory.
+struct Session {
+  torch::Device device = torch::kCPU;
+  models::Classifier model;
+  std::unique_ptr<data::BatchLoader> train_loader;
+  std::unique_ptr<data::BatchLoader> eval_loader;
+  std::unique_ptr<Trainer> trainer;
+  nlohmann::json info;  // run.json
+};
+
+void check_amp_supported(models::ClassifierImpl& model, const data::BatchLoader& loader,
+                         const torch::Device& device, const std::string& name) {
+  // One forward/backward in eval mode (no BN statistics change) under autocast, so a missing
+  // low-precision kernel fails now with a clear message rather than mid-epoch.
+  model.eval();
+  try {
+    auto x = loader.batch(0).x.narrow(0, 0, 1);
+    torch::Tensor out;
+    {
+      AutocastGuard autocast(device.type(), true);
+      out = model.forward(x);
+    }
+    out.to(torch::kFloat).sum().backward();
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    what = what.substr(0, what.find('\n'));
+    EDEN_CHECK(false, "[amp] model '", name, "' cannot train under ",
+               c10::toString(AutocastGuard::dtype_for(device.type())), " autocast with LibTorch ",
+               torch_version(), ": ", what, "; hint: run without --amp");
+  }
+  for (auto& p : model.parameters()) p.mutable_grad().reset();
+  model.train();
+}
+
+Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
+                const nlohmann::json* saved_info) {
+  validate(cfg);
+  data.train.validate(data.name + " (train)");
+  data.test.validate(data.name + " (test)");
+  EDEN_CHECK(data.train.classes == data.test.classes, data.name,
+             ": train and test splits have different classes");
+  Session s;
+  s.device = resolve_device(cfg.device);
+  const int threads = cfg.threads > 0 ? static_cast<int>(cfg.threads) : usable_cpu_count();
+  torch::set_num_threads(threads);
+
+  torch::manual_seed(static_cast<uint64_t>(cfg.seed));
+  const auto model_options = models::ModelOptions()
+                                 .num_classes(data.train.num_classes())
+                                 .in_channels(data.train.channels())
+                                 .image_size(data.train.height());
+  s.model = models::create_model(cfg.model, model_options);
+
+  data::LoaderOptions lo;
+  lo.batch_size = cfg.batch_size;
+  lo.seed = static_cast<uint64_t>(cfg.seed);
+  lo.crop_padding = cfg.crop_padding;
+  lo.hflip = cfg.hflip;
+  lo.device = s.device;
+  lo.preload = data::parse_preload(cfg.preload);
+  lo.norm = saved_info != nullptr ? normalization_from_json(saved_info->at("normalization"))
+                                  : data::measure_normalization(data.train);
+  s.train_loader = std::make_unique<data::BatchLoader>(data.train, lo);
+  data::LoaderOptions eo = lo;
+  eo.batch_size = cfg.eval_batch_size;
+  eo.shuffle = false;
+  eo.crop_padding = 0;
+  eo.hflip = false;
+  s.eval_loader = std::make_unique<data::BatchLoader>(data.test, eo);
+
+  const int64_t batches = s.train_loader->num_batches();
+  const int64_t updates_per_epoch = (batches + cfg.accum - 1) / cfg.accum;
+  s.trainer = std::make_unique<Trainer>(s.model, cfg, s.device, updates_per_epoch);
+  if (cfg.amp) check_amp_supported(*s.model, *s.train_loader, s.device, cfg.model);
+
+  s.info = {
+      {"eden_version", EDEN_VERSION},
+      {"torch_version", torch_version()},
+      {"model", cfg.model},
+      {"parameters", models::count_parameters(*s.model)},
+      {"data", data.name},
+      {"data_path", cfg.data},
+      {"num_classes", data.train.num_classes()},
+      {"image_shape", {data.train.channels(), data.train.height(), data.train.width()}},
+      {"train_samples", data.train.size()},
+      {"eval_samples", data.test.size()},
+      {"normalization", {{"mean", lo.norm.mean}, {"std", lo.norm.std}}},
+      {"device", s.device.str()},
+      {"threads", threads},
+      {"preload", data::to_string(lo.preload)},
+      {"amp_dtype", cfg.amp ? c10::toString(AutocastGuard::dtype_for(s.device.type())) : "none"},
+      {"loss_scaling", cfg.amp && s.device.is_cuda()},
+      {"effective_batch", cfg.batch_size * cfg.accum},
+      {"updates_per_epoch", updates_per_epoch},
+  };
+  return s;
+}
+
+nlohmann::json base_metrics(const TrainConfig& cfg, const Session& s) {
+  return {{"model", cfg.model},
+          {"data", s.info.at("data")},
+          {"parameters", s.info.at("parameters")},
+          {"epochs", cfg.epochs},
+          {"unfreeze_epoch", cfg.unfreeze_epoch},
+          {"device", s.info.at("device")}};
+}
+
+RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int64_t start_epoch,
+                   const std::vector<std::string>& classes, const RunOptions& options) {
+  RunRecorder recorder(dir, *s.trainer, base_metrics(cfg, s), classes);
+  ProgressPrinter progress(cfg.epochs, stderr_is_terminal());
+  std::vector<TrainerCallback*> callbacks = options.callbacks;
+  callbacks.push_back(&recorder);  // after user hooks: they may add to the epoch's record
+  if (options.progress) callbacks.push_back(&progress);
+  RunSummary summary;
+  summary.dir = dir;
+  summary.epochs = s.trainer->fit(*s.train_loader, *s.eval_loader, start_epoch, callbacks);
+  if (!summary.epochs.empty()) summary.final_eval = summary.epochs.back().eval;
+  summary.metrics = recorder.last_metrics();
+  return summary;
+}
+
+}  // namespace
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "auto") return cuda_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
+  if (name == "cpu") return torch::kCPU;
+  EDEN_CHECK(name == "cuda", "--device: expected cpu, cuda or auto, got '", name, "'");
+  EDEN_CHECK(cuda_available(), "--device cuda: no CUDA device is usable (LibTorch ",
+             torch_version(), " built without CUDA, or no GPU visible); hint: --device cpu");
+  return torch::Device(torch::kCUDA);
+}
+
+data::DataSplits load_data(const TrainConfig& cfg) {
+  auto splits = data::load_mnist_folder(cfg.data);
+  splits.train = limit(std::move(splits.train), cfg.train_limit);
+  splits.test = limit(std::move(splits.test), cfg.eval_limit);
+  return splits;
+}
+
+RunSummary train_run(const TrainConfig& cfg, const RunOptions& options) {
+  validate(cfg);
+  return train_run(cfg, load_data(cfg), options);
+}
+
+RunSummary train_run(const TrainConfig& cfg_in, const data::DataSplits& data,
+                     const RunOptions& options) {
+  TrainConfig cfg = cfg_in;
+  if (cfg.out.empty()) {
+    cfg.out = (fs::path("runs") / (cfg.model + "-" + utc_timestamp("%Y%m%d-%H%M%S"))).string();
+  }
+  const fs::path dir = cfg.out;
+  EDEN_CHECK(!fs::exists(dir / RunFiles::kCheckpoint), "run directory ", dir,
+             " already holds a run; hint: 'eden train --resume ", dir.string(),
+             "' to continue it, or choose another --out");
+  Session s = prepare(cfg, data, nullptr);
+  ensure_directory(dir);
+  fs::remove(dir / RunFiles::kLog);  // a log without a checkpoint is from a run that never saved
+  write_file_atomic(dir / RunFiles::kConfig, to_yaml(cfg));
+  std::string classes;
+  for (const auto& c : data.train.classes) classes += c + "\n";
+  write_file_atomic(dir / RunFiles::kClasses, classes);
+  s.info["started_at"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
+  write_file_atomic(dir / RunFiles::kRunInfo, s.info.dump(2) + "\n");
+  return execute(cfg, s, dir, 0, data.train.classes, options);
+}
+
+RunSummary resume_run(const fs::path& dir, const RunOptions& options) {
+  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig), "cannot resume ", dir, ": no ",
+             RunFiles::kConfig, " (is it a run directory?)");
+  return resume_run(dir, load_data(load_config(dir / RunFiles::kConfig)), options);
+}
+
+RunSummary resume_run(const fs::path& dir, const data::DataSplits& data,
+                      const RunOptions& options) {
+  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig), "cannot resume ", dir, ": no ",
+             RunFiles::kConfig, " (is it a run directory?)");
+  EDEN_CHECK(fs::exists(dir / RunFiles::kCheckpoint), "cannot resume ", dir,
+             ": no checkpoint yet (the run stopped before its first epoch ended); start it again");
+  TrainConfig cfg = load_config(dir / RunFiles::kConfig);
+  cfg.out = dir.string();
+  const auto info = nlohmann::json::parse(read_file(dir / RunFiles::kRunInfo));
+  Session s = prepare(cfg, data, &info);
+  const int64_t last = s.trainer->load_checkpoint((dir / RunFiles::kCheckpoint).string());
+  report::CsvLog::truncate_after(dir / RunFiles::kLog, "epoch", last);
+  RunSummary summary;
+  if (last + 1 >= cfg.epochs) {
+    summary.dir = dir;
+    summary.metrics = nlohmann::json::parse(read_file(dir / RunFiles::kMetrics));
+    return summary;  // already complete
+  }
+  return execute(cfg, s, dir, last + 1, data.train.classes, options);
+}
+
+nlohmann::json evaluate_run(const fs::path& dir) {
+  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig) && fs::exists(dir / RunFiles::kCheckpoint),
+             dir, " is not a finished run directory (needs ", RunFiles::kConfig, " and ",
+             RunFiles::kCheckpoint, ")");
+  const TrainConfig cfg = load_config(dir / RunFiles::kConfig);
+  const auto info = nlohmann::json::parse(read_file(dir / RunFiles::kRunInfo));
+  const auto data = load_data(cfg);
+  Session s = prepare(cfg, data, &info);
+  const int64_t epoch = s.trainer->load_checkpoint((dir / RunFiles::kCheckpoint).string());
+  const auto result = s.trainer->evaluate(*s.eval_loader);
+  nlohmann::json j = eval::to_json(result, data.test.classes);
+  j["model"] = cfg.model;
+  j["checkpoint_epoch"] = epoch;
+  j["evaluated_at"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
+  write_file_atomic(dir / "eval.json", j.dump(2) + "\n");
+  return j;
+}
+
+}  // namespace eden::train

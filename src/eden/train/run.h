@@ -1,0 +1,64 @@
+// A training run end to end: data, model, trainer, and the run directory (config.yaml,
+// run.json, log.csv, metrics.json, classes.txt, checkpoint.pt). What `eden train`,
+// `eden eval` and `eden run` call.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "eden/data/dataset.h"
+#include "eden/eval/metrics.h"
+#include "eden/train/config.h"
+#include "eden/train/trainer.h"
+
+namespace eden::train {
+
+namespace fs = std::filesystem;
+
+/// File names inside a run directory.
+struct RunFiles {
+  static constexpr const char* kConfig = "config.yaml";
+  static constexpr const char* kRunInfo = "run.json";
+  static constexpr const char* kLog = "log.csv";
+  static constexpr const char* kMetrics = "metrics.json";
+  static constexpr const char* kClasses = "classes.txt";
+  static constexpr const char* kCheckpoint = "checkpoint.pt";
+};
+
+struct RunOptions {
+  bool progress = true;  // print progress (bar on a terminal, a line per epoch otherwise)
+  std::vector<TrainerCallback*> callbacks;  // extra hooks (e.g. energy windows)
+};
+
+struct RunSummary {
+  fs::path dir;
+  std::vector<EpochStats> epochs;  // the epochs this call ran (after a resume: the rest)
+  eval::EvalResult final_eval;
+  nlohmann::json metrics;  // what metrics.json holds
+};
+
+/// Loads the data set named by cfg.data (MNIST-family IDX folder), applying the limits.
+data::DataSplits load_data(const TrainConfig& cfg);
+
+/// Resolves "auto" and checks that the device exists.
+torch::Device resolve_device(const std::string& name);
+
+/// Trains per `cfg` into cfg.out (or runs/<model>-<time>). Refuses an existing run directory
+/// that already has a checkpoint (use resume_run).
+RunSummary train_run(const TrainConfig& cfg, const RunOptions& options = {});
+/// Same, on data already in memory (tests, pipelines).
+RunSummary train_run(const TrainConfig& cfg, const data::DataSplits& data,
+                     const RunOptions& options = {});
+
+/// Continues an interrupted run from its checkpoint with its saved config; ends with the same
+/// weights as an uninterrupted run of the same seed.
+RunSummary resume_run(const fs::path& dir, const RunOptions& options = {});
+RunSummary resume_run(const fs::path& dir, const data::DataSplits& data,
+                      const RunOptions& options = {});
+
+/// Re-evaluates a saved run's checkpoint on its evaluation split; writes eval.json.
+nlohmann::json evaluate_run(const fs::path& dir);
+
+}  // namespace eden::train

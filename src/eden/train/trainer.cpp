@@ -1,0 +1,284 @@
+// The E2AM training loop.
+#include "eden/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "eden/train/freeze.h"
+#include "eden/util/check.h"
+#include "eden/util/fs.h"
+#include "eden/util/torch_compat.h"
+
+namespace eden::train {
+namespace {
+
+namespace F = torch::nn::functional;
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Weight decay only on >= 2-D weights, as timm does (not on biases and norm parameters).
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& model,
+                                                        const TrainConfig& c) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : model.parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  if (c.optimizer == "adamw") {
+    auto base = torch::optim::AdamWOptions(c.lr).weight_decay(c.weight_decay);
+    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(base));
+    groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
+                                      torch::optim::AdamWOptions(base).weight_decay(0.0)));
+    return std::make_unique<torch::optim::AdamW>(std::move(groups), base);
+  }
+  EDEN_CHECK(c.optimizer == "sgd", "--optimizer: unknown optimizer '", c.optimizer, "'");
+  EDEN_CHECK(!c.nesterov || c.momentum > 0, "--nesterov needs --momentum > 0");
+  auto base = torch::optim::SGDOptions(c.lr)
+                  .momentum(c.momentum)
+                  .nesterov(c.nesterov)
+                  .weight_decay(c.weight_decay);
+  groups.emplace_back(decay, std::make_unique<torch::optim::SGDOptions>(base));
+  groups.emplace_back(no_decay, std::make_unique<torch::optim::SGDOptions>(
+                                    torch::optim::SGDOptions(base).weight_decay(0.0)));
+  return std::make_unique<torch::optim::SGD>(std::move(groups), base);
+}
+
+}  // namespace
+
+const char* to_string(Phase p) { return p == Phase::kFrozen ? "frozen" : "full"; }
+
+Trainer::Trainer(models::Classifier model, TrainConfig config, torch::Device device,
+                 int64_t updates_per_epoch)
+    : model_(std::move(model)), config_(std::move(config)), device_(device), amp_(config_.amp) {
+  EDEN_ASSERT(model_ != nullptr, "Trainer needs a model");
+  EDEN_CHECK(updates_per_epoch > 0, "no training batches: the training set is empty");
+  model_->to(device_);
+  optimizer_ = make_optimizer(*model_, config_);
+  if (amp_ && device_.is_cuda()) scaler_.emplace();
+  schedule_.kind = config_.schedule;
+  schedule_.base_lr = config_.lr;
+  schedule_.updates_per_epoch = updates_per_epoch;
+  schedule_.epochs = config_.epochs;
+  schedule_.warmup_epochs = config_.warmup_epochs;
+  schedule_.min_lr_ratio = config_.min_lr_ratio;
+  schedule_.step_epochs = config_.step_epochs;
+  schedule_.step_gamma = config_.step_gamma;
+  schedule_.unfreeze_epoch = config_.unfreeze_epoch;
+  schedule_.unfreeze_lr_decay = config_.unfreeze_lr_decay;
+}
+
+void Trainer::begin_epoch(int64_t epoch) {
+  epoch_ = epoch;
+  phase_ = (config_.unfreeze_epoch > 0 && epoch < config_.unfreeze_epoch) ? Phase::kFrozen
+                                                                          : Phase::kFull;
+  set_backbone_trainable(*model_, phase_ == Phase::kFull);
+  model_->train();
+  if (phase_ == Phase::kFrozen && config_.frozen_bn == "eval") freeze_backbone_batchnorm(*model_);
+}
+
+torch::Tensor Trainer::forward(const torch::Tensor& x) {
+  AutocastGuard autocast(device_.type(), amp_);
+  if (phase_ == Phase::kFrozen && model_->is_training()) {
+    torch::Tensor features;
+    {
+      torch::NoGradGuard no_grad;  // the frozen backbone builds no autograd graph
+      features = model_->forward_features(x);
+    }
+    return model_->forward_head(features);
+  }
+  return model_->forward(x);
+}
+
+MicroStep Trainer::micro_step(const data::Batch& batch, int64_t window) {
+  EDEN_ASSERT(window >= 1, "accumulation window ", window);
+  torch::Tensor loss;
+  {
+    AutocastGuard autocast(device_.type(), amp_);
+    const auto logits = forward(batch.x);
+    loss = F::cross_entropy(logits, batch.y,
+                            F::CrossEntropyFuncOptions().label_smoothing(config_.label_smoothing));
+  }
+  // The L1 term stays in fp32 outside autocast, added before the 1/window division.
+  const auto l1 = l1_penalty(l1_targets(*model_), config_.l1);
+  auto total = (loss.to(torch::kFloat) + l1) / static_cast<double>(window);
+  if (scaler_) {
+    scaler_->scale(total).backward();
+  } else {
+    total.backward();
+  }
+  return {loss.detach(), l1.detach()};
+}
+
+bool Trainer::optimizer_step() {
+  std::vector<torch::Tensor> params;
+  for (auto& group : optimizer_->param_groups()) {
+    for (auto& p : group.params()) params.push_back(p);
+  }
+  bool applied = true;
+  if (scaler_) {
+    const bool found_inf = scaler_->unscale_and_check(params);
+    applied = !found_inf;
+    scaler_->update(found_inf);
+  }
+  if (applied) {
+    optimizer_->step();
+  } else {
+    ++skipped_;
+  }
+  // set_to_none: a defined zero gradient would keep moving AdamW state on a frozen weight.
+  for (auto& p : params) p.mutable_grad().reset();
+  ++update_;
+  return applied;
+}
+
+void Trainer::set_lr(double lr) {
+  for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+}
+
+double Trainer::current_lr() const {
+  return optimizer_->param_groups().front().options().get_lr();
+}
+
+EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
+                                const std::vector<TrainerCallback*>& callbacks) {
+  begin_epoch(epoch);
+  loader.set_epoch(epoch);
+  const int64_t nb = loader.num_batches();
+  const int64_t accum = config_.accum;
+  for (auto* cb : callbacks) cb->on_train_begin(epoch, nb);
+  synchronize(device_);
+  const auto t0 = std::chrono::steady_clock::now();
+
+  EpochStats stats;
+  stats.epoch = epoch;
+  stats.phase = phase_;
+  stats.effective_batch = effective_batch();
+  const int64_t skipped_before = skipped_;
+  auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
+  auto l1_sum = torch::zeros_like(loss_sum);
+  int64_t images = 0;
+  for (int64_t b = 0; b < nb; ++b) {
+    const int64_t window_start = b - b % accum;
+    const int64_t window = std::min(accum, nb - window_start);  // the last window may be short
+    if (b == window_start) {
+      set_lr(learning_rate(schedule_, epoch, update_));
+      if (b == 0) stats.lr = current_lr();
+    }
+    const auto batch = loader.batch(b);
+    const int64_t n = batch.y.size(0);
+    const auto step = micro_step(batch, window);
+    loss_sum += step.loss.to(torch::kDouble) * static_cast<double>(n);
+    l1_sum += step.l1.to(torch::kDouble) * static_cast<double>(n);
+    if (b == window_start + window - 1) {
+      optimizer_step();
+      ++stats.updates;
+    }
+    images += n;
+    for (auto* cb : callbacks) cb->on_batch_end(b, nb, images);
+  }
+  synchronize(device_);
+  stats.train_time_s = seconds_since(t0);
+  stats.train_images = images;
+  stats.train_loss = images > 0 ? loss_sum.item<double>() / static_cast<double>(images) : 0.0;
+  stats.train_l1 = images > 0 ? l1_sum.item<double>() / static_cast<double>(images) : 0.0;
+  EDEN_CHECK(std::isfinite(stats.train_loss), "training diverged in epoch ", epoch,
+             ": the loss is ", stats.train_loss, "; hint: lower --lr");
+  stats.skipped_steps = skipped_ - skipped_before;
+  stats.loss_scale = scaler_ ? scaler_->current_scale() : 1.0;
+  for (auto* cb : callbacks) cb->on_train_end(epoch);
+  return stats;
+}
+
+eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  loader.set_epoch(0);
+  std::optional<eval::MetricAccumulator> metrics;
+  for (int64_t b = 0; b < loader.num_batches(); ++b) {
+    const auto batch = loader.batch(b);
+    torch::Tensor logits;
+    {
+      AutocastGuard autocast(device_.type(), amp_);
+      logits = model_->forward(batch.x).to(torch::kFloat);
+    }
+    if (!metrics) metrics.emplace(logits.size(1));
+    const auto loss_sum = F::cross_entropy(
+        logits, batch.y, F::CrossEntropyFuncOptions().reduction(torch::kSum));
+    metrics->add(logits, batch.y, loss_sum);
+  }
+  EDEN_CHECK(metrics.has_value(), "evaluation set is empty");
+  return metrics->finish();
+}
+
+std::vector<EpochStats> Trainer::fit(data::BatchLoader& train, data::BatchLoader& eval,
+                                     int64_t start_epoch,
+                                     const std::vector<TrainerCallback*>& callbacks) {
+  std::vector<EpochStats> all;
+  for (int64_t epoch = start_epoch; epoch < config_.epochs; ++epoch) {
+    // Reseed per epoch so dropout draws do not depend on where a resumed run restarted.
+    torch::manual_seed(static_cast<uint64_t>(config_.seed) * 1000003ULL +
+                       static_cast<uint64_t>(epoch));
+    auto stats = train_epoch(epoch, train, callbacks);
+    for (auto* cb : callbacks) cb->on_eval_begin(epoch);
+    synchronize(device_);
+    const auto t0 = std::chrono::steady_clock::now();
+    stats.eval = evaluate(eval);
+    synchronize(device_);
+    stats.eval_time_s = seconds_since(t0);
+    for (auto* cb : callbacks) cb->on_eval_end(epoch);
+    stats.sparsity = weight_sparsity(*model_);
+    for (auto* cb : callbacks) cb->on_epoch_end(stats);
+    all.push_back(std::move(stats));
+  }
+  return all;
+}
+
+void Trainer::save_checkpoint(const std::string& path, int64_t epoch) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model_archive;
+  model_->save(model_archive);
+  archive.write("model", model_archive);
+  torch::serialize::OutputArchive optim_archive;
+  optimizer_->save(optim_archive);
+  archive.write("optimizer", optim_archive);
+  archive.write("epoch", torch::tensor(epoch, torch::kLong));
+  archive.write("update", torch::tensor(update_, torch::kLong));
+  archive.write("skipped", torch::tensor(skipped_, torch::kLong));
+  if (scaler_) {
+    archive.write("loss_scale", torch::tensor(scaler_->current_scale(), torch::kDouble));
+    archive.write("growth_tracker", torch::tensor(scaler_->growth_tracker(), torch::kLong));
+  }
+  replace_file_atomic(path, [&](const fs::path& tmp) { archive.save_to(tmp.string()); });
+}
+
+int64_t Trainer::load_checkpoint(const std::string& path) {
+  EDEN_CHECK(fs::exists(path), "checkpoint ", path, " does not exist");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path, device_);
+  } catch (const c10::Error& e) {
+    EDEN_CHECK(false, "checkpoint ", path, " is unreadable (", e.what_without_backtrace(), ")");
+  }
+  torch::serialize::InputArchive model_archive;
+  archive.read("model", model_archive);
+  model_->load(model_archive);
+  torch::serialize::InputArchive optim_archive;
+  archive.read("optimizer", optim_archive);
+  optimizer_->load(optim_archive);
+  torch::Tensor t;
+  archive.read("epoch", t);
+  const int64_t epoch = t.item<int64_t>();
+  archive.read("update", t);
+  update_ = t.item<int64_t>();
+  archive.read("skipped", t);
+  skipped_ = t.item<int64_t>();
+  if (scaler_) {
+    torch::Tensor scale, tracker;
+    if (archive.try_read("loss_scale", scale) && archive.try_read("growth_tracker", tracker)) {
+      scaler_->set_state(scale.item<double>(), tracker.item<int64_t>());
+    }
+  }
+  return epoch;
+}
+
+}  // namespace eden::train

@@ -1,0 +1,121 @@
+// The E2AM trainer: progressive unfreezing, gradient accumulation, mixed precision and L1
+// regularisation around one optimizer. The loop does no I/O: logging, progress, checkpoints and
+// energy windows are callbacks.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eden/data/batch_loader.h"
+#include "eden/eval/metrics.h"
+#include "eden/models/classifier.h"
+#include "eden/train/config.h"
+#include "eden/train/loss_scaler.h"
+#include "eden/train/lr_schedule.h"
+
+namespace eden::train {
+
+enum class Phase { kFrozen, kFull };
+const char* to_string(Phase p);
+
+/// What one epoch did (one row of log.csv).
+struct EpochStats {
+  int64_t epoch = 0;
+  Phase phase = Phase::kFull;
+  double lr = 0.0;          // at the epoch's first optimizer step
+  double train_loss = 0.0;  // mean cross-entropy (without the L1 term)
+  double train_l1 = 0.0;    // mean L1 term, lambda * sum |W|
+  double sparsity = 0.0;    // fraction of weights with |w| < 1e-3 at epoch end
+  eval::EvalResult eval;
+  double train_time_s = 0.0;
+  double eval_time_s = 0.0;
+  int64_t train_images = 0;
+  int64_t updates = 0;        // optimizer steps taken this epoch (skipped ones included)
+  int64_t skipped_steps = 0;  // steps skipped by the fp16 loss scaler
+  double loss_scale = 1.0;    // loss scale at epoch end (1 without fp16)
+  int64_t effective_batch = 0;
+};
+
+/// Hooks the trainer calls; the defaults do nothing.
+class TrainerCallback {
+ public:
+  virtual ~TrainerCallback() = default;
+  virtual void on_train_begin(int64_t /*epoch*/, int64_t /*num_batches*/) {}
+  virtual void on_batch_end(int64_t /*batch*/, int64_t /*num_batches*/, int64_t /*images*/) {}
+  virtual void on_train_end(int64_t /*epoch*/) {}
+  virtual void on_eval_begin(int64_t /*epoch*/) {}
+  virtual void on_eval_end(int64_t /*epoch*/) {}
+  /// After train and eval; stats are final. Checkpointing happens here.
+  virtual void on_epoch_end(const EpochStats& /*stats*/) {}
+};
+
+/// Result of forward + backward on one micro-batch (0-dim tensors, not yet synchronised).
+struct MicroStep {
+  torch::Tensor loss;  // cross-entropy
+  torch::Tensor l1;    // lambda * sum |W|
+};
+
+class Trainer {
+ public:
+  /// `updates_per_epoch` sizes the LR schedule (ceil(batches / accum)).
+  Trainer(models::Classifier model, TrainConfig config, torch::Device device,
+          int64_t updates_per_epoch);
+
+  /// Enters `epoch`: freezes or unfreezes the backbone, applies the BN policy, sets train mode.
+  void begin_epoch(int64_t epoch);
+  Phase phase() const { return phase_; }
+
+  /// Forward under autocast (backbone without autograd while frozen) and the loss.
+  torch::Tensor forward(const torch::Tensor& x);
+  /// Forward + backward of one micro-batch of an accumulation window of `window` micro-batches:
+  /// the loss (plus L1) is divided by `window` so the summed gradient is the window's mean.
+  MicroStep micro_step(const data::Batch& batch, int64_t window);
+  /// Optimizer step at the end of a window (unscale + overflow check under fp16), then drops
+  /// the gradients. Returns false when the loss scaler skipped the step.
+  bool optimizer_step();
+
+  /// One epoch over `loader` (set_epoch is called here), with accumulation windows.
+  EpochStats train_epoch(int64_t epoch, data::BatchLoader& loader,
+                         const std::vector<TrainerCallback*>& callbacks = {});
+  /// Evaluation over `loader` (no_grad, autocast when amp is on).
+  eval::EvalResult evaluate(data::BatchLoader& loader);
+  /// Epochs [start_epoch, config.epochs): train, evaluate, callbacks.
+  std::vector<EpochStats> fit(data::BatchLoader& train, data::BatchLoader& eval,
+                              int64_t start_epoch,
+                              const std::vector<TrainerCallback*>& callbacks = {});
+
+  /// Model, optimizer and scaler state plus `epoch` (the last finished epoch).
+  void save_checkpoint(const std::string& path, int64_t epoch);
+  /// Restores what save_checkpoint wrote; returns the last finished epoch.
+  int64_t load_checkpoint(const std::string& path);
+
+  models::ClassifierImpl& model() { return *model_; }
+  torch::optim::Optimizer& optimizer() { return *optimizer_; }
+  const TrainConfig& config() const { return config_; }
+  int64_t global_update() const { return update_; }
+  const DynamicLossScaler* loss_scaler() const { return scaler_ ? &*scaler_ : nullptr; }
+  /// Samples per optimizer step: batch_size * accum.
+  int64_t effective_batch() const { return config_.batch_size * config_.accum; }
+
+ private:
+  void set_lr(double lr);
+  double current_lr() const;
+
+  models::Classifier model_;
+  TrainConfig config_;
+  torch::Device device_;
+  bool amp_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::optional<DynamicLossScaler> scaler_;  // fp16 on CUDA only; bf16 needs none
+  LrScheduleOptions schedule_;
+  Phase phase_ = Phase::kFull;
+  int64_t epoch_ = 0;
+  int64_t update_ = 0;  // global optimizer steps so far
+  int64_t skipped_ = 0;
+};
+
+}  // namespace eden::train

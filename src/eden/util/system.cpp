@@ -1,0 +1,29 @@
+// Host facts: affinity-aware core count, terminal detection.
+#include "eden/util/system.h"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+namespace eden {
+
+int usable_cpu_count() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+bool stderr_is_terminal() {
+  const char* off = std::getenv("EDEN_NO_PROGRESS");
+  if (off != nullptr && *off != '\0' && *off != '0') return false;
+  return ::isatty(STDERR_FILENO) == 1;
+}
+
+}  // namespace eden

@@ -1,0 +1,39 @@
+// The one adapter for LibTorch API differences between 1.13 (Debian) and 2.x (CUDA builds):
+// autocast state, CUDA queries and synchronisation. No other file uses version macros.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace eden {
+
+/// "1.13.1" etc.
+std::string torch_version();
+
+/// True when LibTorch was built with CUDA and a device is present.
+bool cuda_available();
+
+/// Waits for queued GPU work (no-op without CUDA); called before reading clocks or counters.
+void synchronize(const torch::Device& device);
+
+/// RAII autocast region, like Python's torch.autocast: bf16 on CPU, fp16 on CUDA. Forward and
+/// loss run inside it; backward and the optimizer step run outside.
+class AutocastGuard {
+ public:
+  AutocastGuard(torch::DeviceType device_type, bool enabled);
+  ~AutocastGuard();
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+  /// The dtype autocast uses on `device_type` (kBFloat16 on CPU, kHalf on CUDA).
+  static torch::ScalarType dtype_for(torch::DeviceType device_type);
+
+ private:
+  torch::DeviceType device_type_;
+  bool enabled_;
+  bool prev_enabled_ = false;
+  torch::ScalarType prev_dtype_ = torch::kFloat;
+};
+
+}  // namespace eden

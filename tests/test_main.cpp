@@ -1,0 +1,22 @@
+// Shared GoogleTest main: tests named *_CUDA run only where a CUDA device is usable.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <clocale>
+#include <cstdio>
+#include <string>
+
+int main(int argc, char** argv) {
+  std::setlocale(LC_NUMERIC, "C");
+  ::testing::InitGoogleTest(&argc, argv);
+  if (!torch::cuda::is_available()) {
+    auto& filter = ::testing::GTEST_FLAG(filter);
+    // ctest runs one test per process by name; mark a CUDA-only one as skipped for ctest.
+    if (filter.find("_CUDA") != std::string::npos) {
+      std::printf("[  SKIPPED ] %s: no CUDA device\n", filter.c_str());
+    }
+    filter += (filter.find('-') == std::string::npos ? "-" : ":") + std::string("*_CUDA");
+  }
+  torch::set_num_threads(1);  // ctest runs suites in parallel; tests that need more set it
+  return RUN_ALL_TESTS();
+}
