@@ -15,6 +15,16 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", EDEN_VERSION);
   int exit_code = 0;
   eden::cli::register_all_commands(app, exit_code);
+  std::string names;
+  bool known = false;
+  for (const auto* sub : app.get_subcommands({})) {
+    names += " " + sub->get_name();
+    known = known || (argc > 1 && sub->get_name() == argv[1]);
+  }
+  if (argc > 1 && argv[1][0] != '-' && !known) {
+    std::cerr << "eden: error: unknown command '" << argv[1] << "'; commands:" << names << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

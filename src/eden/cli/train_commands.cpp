@@ -97,10 +97,11 @@ void register_eval_command(CLI::App& root, int& exit_code) {
   sub->add_option("--run", *dir, "run directory")->required()->check(CLI::ExistingDirectory);
   sub->callback([dir, &exit_code] {
     const auto j = train::evaluate_run(*dir);
-    fmt::print("eval_top1 {:.4f}  eval_top5 {:.4f}  eval_f1 {:.4f}  eval_loss {:.4f}  ({} images)\n",
-               j.at("eval_top1").get<double>(), j.at("eval_top5").get<double>(),
-               j.at("eval_f1").get<double>(), j.at("eval_loss").get<double>(),
-               j.at("eval_samples").get<int64_t>());
+    fmt::print(
+        "eval_top1 {:.4f}  eval_top5 {:.4f}  eval_f1 {:.4f}  eval_loss {:.4f}  ({} images)\n",
+        j.at("eval_top1").get<double>(), j.at("eval_top5").get<double>(),
+        j.at("eval_f1").get<double>(), j.at("eval_loss").get<double>(),
+        j.at("eval_samples").get<int64_t>());
     fmt::print("per-class accuracy:\n");
     for (const auto& [name, acc] : j.at("per_class_accuracy").items()) {
       fmt::print("  {:<24} {:.4f}\n", name, acc.get<double>());

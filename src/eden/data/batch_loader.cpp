@@ -26,7 +26,9 @@ Preload parse_preload(const std::string& text) {
   return Preload::kHost;
 }
 
-std::string to_string(Preload p) { return p == Preload::kHost ? "host" : "device"; }
+std::string to_string(Preload p) {
+  return p == Preload::kHost ? "host" : "device";
+}
 
 Normalization measure_normalization(const ImageDataset& ds) {
   EDEN_CHECK(ds.size() > 0, "cannot measure normalisation of an empty data set");
@@ -107,7 +109,8 @@ torch::Tensor BatchLoader::augment(torch::Tensor x, at::Generator& gen) const {
     auto cols = dx.view({b, 1, 1}) + torch::arange(w, long_opts.device(x.device())).view({1, 1, w});
     auto bidx = torch::arange(b, long_opts.device(x.device())).view({b, 1, 1});
     using torch::indexing::Slice;
-    x = padded.index({bidx, Slice(), rows, cols})  // (B, H, W, C)
+    x = padded
+            .index({bidx, Slice(), rows, cols})  // (B, H, W, C)
             .permute({0, 3, 1, 2})
             .contiguous();
   }

@@ -61,8 +61,7 @@ torch::Tensor parse_idx(const std::vector<uint8_t>& bytes, const std::string& wh
   EDEN_CHECK(bytes[2] == kIdxTypeUByte, what, ": IDX element type 0x", std::hex, int{bytes[2]},
              std::dec, " is not unsigned byte (0x08)");
   const int ndims = bytes[3];
-  EDEN_CHECK(ndims >= 1 && ndims <= kMaxIdxDims, what, ": IDX rank ", ndims,
-             " not in [1, 4]");
+  EDEN_CHECK(ndims >= 1 && ndims <= kMaxIdxDims, what, ": IDX rank ", ndims, " not in [1, 4]");
   const size_t header = 4 + 4 * static_cast<size_t>(ndims);
   EDEN_CHECK(bytes.size() >= header, what, ": truncated IDX header");
   std::vector<int64_t> shape;
@@ -113,8 +112,8 @@ ImageDataset load_idx_split(const std::filesystem::path& images_path,
 }
 
 const std::vector<std::string>& fashion_mnist_classes() {
-  static const std::vector<std::string> kNames = {"T-shirt/top", "Trouser", "Pullover", "Dress",
-                                                  "Coat",        "Sandal",  "Shirt",    "Sneaker",
+  static const std::vector<std::string> kNames = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                  "Coat",        "Sandal",    "Shirt",    "Sneaker",
                                                   "Bag",         "Ankle boot"};
   return kNames;
 }
@@ -132,8 +131,8 @@ DataSplits load_mnist_folder(const std::filesystem::path& dir) {
                "(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-...)");
     return std::filesystem::path();
   };
-  const std::string folder = dir.filename().empty() ? dir.parent_path().filename().string()
-                                                    : dir.filename().string();
+  const std::string folder =
+      dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
   const bool fashion = folder.find("fashion") != std::string::npos;
   std::vector<std::string> classes;
   if (fashion) {
@@ -143,13 +142,13 @@ DataSplits load_mnist_folder(const std::filesystem::path& dir) {
   }
   DataSplits splits;
   splits.name = fashion ? "fashion-mnist" : folder;
-  splits.train = load_idx_split(find("train-images-idx3-ubyte"), find("train-labels-idx1-ubyte"),
-                                classes);
+  splits.train =
+      load_idx_split(find("train-images-idx3-ubyte"), find("train-labels-idx1-ubyte"), classes);
   splits.test =
       load_idx_split(find("t10k-images-idx3-ubyte"), find("t10k-labels-idx1-ubyte"), classes);
-  EDEN_CHECK(splits.train.height() == splits.test.height() &&
-                 splits.train.width() == splits.test.width(),
-             "data folder ", dir, ": train and test image sizes differ");
+  EDEN_CHECK(
+      splits.train.height() == splits.test.height() && splits.train.width() == splits.test.width(),
+      "data folder ", dir, ": train and test image sizes differ");
   return splits;
 }
 

@@ -25,7 +25,8 @@ class MetricAccumulator {
  public:
   explicit MetricAccumulator(int64_t num_classes);
   /// logits (B, K), targets (B) int64, loss_sum = sum of per-sample losses over the batch.
-  void add(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& loss_sum);
+  void add(const torch::Tensor& logits, const torch::Tensor& targets,
+           const torch::Tensor& loss_sum);
   EvalResult finish() const;
 
  private:

@@ -19,9 +19,8 @@ std::string lower(std::string s) {
 template <typename Holder, typename Options>
 std::function<Classifier(const ModelOptions&)> factory_for(
     std::function<Options(const ModelOptions&)> make_options) {
-  return [make_options](const ModelOptions& o) -> Classifier {
-    return Holder(make_options(o)).ptr();
-  };
+  return
+      [make_options](const ModelOptions& o) -> Classifier { return Holder(make_options(o)).ptr(); };
 }
 
 std::vector<ModelSpec> register_builtin_models() {

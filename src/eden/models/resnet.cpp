@@ -12,8 +12,8 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options_) : options(options_) {
                                      .padding(3)
                                      .bias(false)));
   bn1 = register_module("bn1", torch::nn::BatchNorm2d(64));
-  maxpool = register_module("maxpool",
-                            torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).padding(1)));
+  maxpool = register_module(
+      "maxpool", torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).padding(1)));
   int64_t in = 64;
   auto make_layer = [&](int64_t planes, int64_t blocks, int64_t stride) {
     torch::nn::Sequential layer;

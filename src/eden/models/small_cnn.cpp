@@ -15,7 +15,9 @@ SmallCnnImpl::SmallCnnImpl(const SmallCnnOptions& options_) : options(options_) 
   head = register_module("head", torch::nn::Linear(4 * w * 4, options.base().num_classes()));
 }
 
-torch::Tensor SmallCnnImpl::forward_features(torch::Tensor x) { return features->forward(x); }
+torch::Tensor SmallCnnImpl::forward_features(torch::Tensor x) {
+  return features->forward(x);
+}
 
 torch::Tensor SmallCnnImpl::forward_head(torch::Tensor f) {
   return head->forward(dropout->forward(f));

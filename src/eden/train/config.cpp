@@ -41,8 +41,7 @@ double parse_float(const std::string& key, const std::string& text, double lo, d
   }
   EDEN_CHECK(used == text.size() && !text.empty() && std::isfinite(v), flag_of(key),
              ": expected a number, got '", text, "'");
-  EDEN_CHECK(v >= lo && v <= hi, flag_of(key), ": ", text, " is out of range [", lo, ", ", hi,
-             "]");
+  EDEN_CHECK(v >= lo && v <= hi, flag_of(key), ": ", text, " is out of range [", lo, ", ", hi, "]");
   return v;
 }
 
@@ -66,7 +65,9 @@ std::string parse_choice(const std::string& key, const std::string& text,
   return text;
 }
 
-std::string format_float(double v) { return fmt::format("{}", v); }
+std::string format_float(double v) {
+  return fmt::format("{}", v);
+}
 
 constexpr int64_t kIntMax = int64_t{1} << 40;
 
@@ -131,7 +132,8 @@ std::vector<ConfigField> make_fields() {
                   "learning-rate factor applied from the unfreeze epoch on"),
       choice_field("frozen_bn", &C::frozen_bn, {"eval", "train"},
                    "BatchNorm mode of the frozen backbone"),
-      bool_field("amp", &C::amp, "mixed precision: bf16 autocast on CPU, fp16 + loss scaling on CUDA"),
+      bool_field("amp", &C::amp,
+                 "mixed precision: bf16 autocast on CPU, fp16 + loss scaling on CUDA"),
       float_field("l1", &C::l1, 0.0, inf, "L1 penalty lambda on trainable weights"),
       choice_field("preload", &C::preload, {"host", "device"},
                    "keep the decoded data set in host RAM or on the device"),
@@ -148,7 +150,9 @@ std::vector<ConfigField> make_fields() {
 
 }  // namespace
 
-std::string ConfigField::flag() const { return flag_of(key); }
+std::string ConfigField::flag() const {
+  return flag_of(key);
+}
 
 const std::vector<ConfigField>& config_fields() {
   static const std::vector<ConfigField> kFields = make_fields();

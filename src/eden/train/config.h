@@ -44,7 +44,7 @@ struct TrainConfig {
   int64_t eval_batch_size = 512;
   // runtime
   int64_t seed = 0;
-  int64_t threads = 0;  // 0 = every core this process may use
+  int64_t threads = 0;          // 0 = every core this process may use
   std::string device = "auto";  // cpu | cuda | auto
 };
 
@@ -67,7 +67,8 @@ void set_config_value(TrainConfig& cfg, const std::string& key, const std::strin
 
 /// Reads a YAML mapping of field keys over `base`. Unknown keys are errors.
 TrainConfig load_config(const std::filesystem::path& path, TrainConfig base = {});
-TrainConfig parse_config_yaml(const std::string& text, const std::string& what, TrainConfig base = {});
+TrainConfig parse_config_yaml(const std::string& text, const std::string& what,
+                              TrainConfig base = {});
 
 /// YAML text of every field (plus optional extra "key: value" comment lines).
 std::string to_yaml(const TrainConfig& cfg);

@@ -31,8 +31,10 @@ std::vector<torch::Tensor> l1_targets(torch::nn::Module& model) {
 }
 
 torch::Tensor l1_penalty(const std::vector<torch::Tensor>& weights, double lambda) {
-  auto total = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat).device(
-                                    weights.empty() ? torch::kCPU : weights.front().device()));
+  auto total =
+      torch::zeros({}, torch::TensorOptions()
+                           .dtype(torch::kFloat)
+                           .device(weights.empty() ? torch::kCPU : weights.front().device()));
   if (lambda == 0.0) return total;
   for (const auto& w : weights) total = total + w.abs().sum();
   return total * lambda;

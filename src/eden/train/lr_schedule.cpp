@@ -18,7 +18,8 @@ double learning_rate(const LrScheduleOptions& o, int64_t epoch, int64_t update) 
     const double t = std::clamp((u - warmup) / span, 0.0, 1.0);
     factor = o.min_lr_ratio + (1.0 - o.min_lr_ratio) * 0.5 * (1.0 + std::cos(M_PI * t));
   } else if (o.kind == "step") {
-    factor = std::pow(o.step_gamma, static_cast<double>(epoch / std::max<int64_t>(1, o.step_epochs)));
+    factor =
+        std::pow(o.step_gamma, static_cast<double>(epoch / std::max<int64_t>(1, o.step_epochs)));
   }
   if (o.unfreeze_epoch > 0 && epoch >= o.unfreeze_epoch) factor *= o.unfreeze_lr_decay;
   return o.base_lr * factor;

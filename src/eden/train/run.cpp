@@ -28,7 +28,9 @@ std::string utc_timestamp(const char* format) {
   return buf;
 }
 
-std::string fmt_double(double v) { return fmt::format("{:.6g}", v); }
+std::string fmt_double(double v) {
+  return fmt::format("{:.6g}", v);
+}
 
 report::CsvRow log_row(const EpochStats& s) {
   const double epoch_time = s.train_time_s + s.eval_time_s;
@@ -284,15 +286,15 @@ RunSummary train_run(const TrainConfig& cfg_in, const data::DataSplits& data,
 }
 
 RunSummary resume_run(const fs::path& dir, const RunOptions& options) {
-  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig), "cannot resume ", dir, ": no ",
-             RunFiles::kConfig, " (is it a run directory?)");
+  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig), "cannot resume ", dir, ": no ", RunFiles::kConfig,
+             " (is it a run directory?)");
   return resume_run(dir, load_data(load_config(dir / RunFiles::kConfig)), options);
 }
 
 RunSummary resume_run(const fs::path& dir, const data::DataSplits& data,
                       const RunOptions& options) {
-  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig), "cannot resume ", dir, ": no ",
-             RunFiles::kConfig, " (is it a run directory?)");
+  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig), "cannot resume ", dir, ": no ", RunFiles::kConfig,
+             " (is it a run directory?)");
   EDEN_CHECK(fs::exists(dir / RunFiles::kCheckpoint), "cannot resume ", dir,
              ": no checkpoint yet (the run stopped before its first epoch ended); start it again");
   TrainConfig cfg = load_config(dir / RunFiles::kConfig);
@@ -311,8 +313,8 @@ RunSummary resume_run(const fs::path& dir, const data::DataSplits& data,
 }
 
 nlohmann::json evaluate_run(const fs::path& dir) {
-  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig) && fs::exists(dir / RunFiles::kCheckpoint),
-             dir, " is not a finished run directory (needs ", RunFiles::kConfig, " and ",
+  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig) && fs::exists(dir / RunFiles::kCheckpoint), dir,
+             " is not a finished run directory (needs ", RunFiles::kConfig, " and ",
              RunFiles::kCheckpoint, ")");
   const TrainConfig cfg = load_config(dir / RunFiles::kConfig);
   const auto info = nlohmann::json::parse(read_file(dir / RunFiles::kRunInfo));

@@ -45,7 +45,9 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& model
 
 }  // namespace
 
-const char* to_string(Phase p) { return p == Phase::kFrozen ? "frozen" : "full"; }
+const char* to_string(Phase p) {
+  return p == Phase::kFrozen ? "frozen" : "full";
+}
 
 Trainer::Trainer(models::Classifier model, TrainConfig config, torch::Device device,
                  int64_t updates_per_epoch)
@@ -202,8 +204,8 @@ eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
       logits = model_->forward(batch.x).to(torch::kFloat);
     }
     if (!metrics) metrics.emplace(logits.size(1));
-    const auto loss_sum = F::cross_entropy(
-        logits, batch.y, F::CrossEntropyFuncOptions().reduction(torch::kSum));
+    const auto loss_sum =
+        F::cross_entropy(logits, batch.y, F::CrossEntropyFuncOptions().reduction(torch::kSum));
     metrics->add(logits, batch.y, loss_sum);
   }
   EDEN_CHECK(metrics.has_value(), "evaluation set is empty");

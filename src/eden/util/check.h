@@ -27,8 +27,8 @@ std::string concat(const Args&... args) {
 }  // namespace eden
 
 /// Throws eden::Error(message) when `cond` is false. Message parts are streamed together.
-#define EDEN_CHECK(cond, ...)                                  \
-  do {                                                         \
+#define EDEN_CHECK(cond, ...)                                              \
+  do {                                                                     \
     if (!(cond)) throw ::eden::Error(::eden::detail::concat(__VA_ARGS__)); \
   } while (0)
 

@@ -4,12 +4,13 @@
 namespace eden::models {
 
 ConvBnActImpl::ConvBnActImpl(const ConvBnActOptions& options_) : options(options_) {
-  conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(
-                                                       options.in(), options.out(), options.kernel())
-                                                       .stride(options.stride())
-                                                       .padding(options.kernel() / 2)
-                                                       .groups(options.groups())
-                                                       .bias(false)));
+  conv = register_module(
+      "conv",
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in(), options.out(), options.kernel())
+                            .stride(options.stride())
+                            .padding(options.kernel() / 2)
+                            .groups(options.groups())
+                            .bias(false)));
   bn = register_module("bn", torch::nn::BatchNorm2d(options.out()));
   torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
 }

@@ -1,0 +1,157 @@
+// The `eden` binary as a user runs it: help, a real run on a tiny IDX folder, eval, and bad
+// input that must give a one-line error and a non-zero exit (never a crash or a trace).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <zlib.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "../common/synthetic.h"
+#include "eden/util/fs.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string output;  // stdout + stderr
+};
+
+Result run_eden(const std::string& args) {
+  const std::string cmd = std::string(EDEN_BINARY) + " " + args + " 2>&1";
+  Result r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+void write_idx(const fs::path& path, const torch::Tensor& t) {
+  std::vector<uint8_t> b = {0, 0, 0x08, static_cast<uint8_t>(t.dim())};
+  for (int64_t d : t.sizes()) {
+    for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<uint8_t>(d >> s));
+  }
+  auto c = t.contiguous();
+  b.insert(b.end(), c.data_ptr<uint8_t>(), c.data_ptr<uint8_t>() + c.numel());
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, b.data(), static_cast<unsigned>(b.size()));
+  gzclose(f);
+}
+
+/// A tiny MNIST-layout folder made from the synthetic blocks data.
+fs::path make_idx_folder(const fs::path& dir) {
+  fs::create_directories(dir);
+  auto s = eden::testing::make_blocks_splits(256, 64, 10);
+  write_idx(dir / "train-images-idx3-ubyte.gz", s.train.images.squeeze(1));
+  write_idx(dir / "train-labels-idx1-ubyte.gz", s.train.labels.to(torch::kUInt8));
+  write_idx(dir / "t10k-images-idx3-ubyte.gz", s.test.images.squeeze(1));
+  write_idx(dir / "t10k-labels-idx1-ubyte.gz", s.test.labels.to(torch::kUInt8));
+  return dir;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = fs::temp_directory_path() / ("eden_cli_" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    data_ = make_idx_folder(root_ / "data");
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+
+  static void expect_clean_error(const Result& r, const std::string& fragment) {
+    EXPECT_NE(r.status, 0) << r.output;
+    EXPECT_LT(r.status, 128) << "crashed: " << r.output;
+    EXPECT_NE(r.output.find(fragment), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("terminate called"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("Exception raised from"), std::string::npos) << r.output;
+  }
+
+  static inline fs::path root_, data_;
+};
+
+}  // namespace
+
+TEST_F(Cli, HelpListsEveryCommand) {
+  const auto r = run_eden("--help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* cmd : {"train", "eval", "models", "run"}) {
+    EXPECT_NE(r.output.find(cmd), std::string::npos) << cmd;
+  }
+  const auto t = run_eden("train --help");
+  EXPECT_EQ(t.status, 0);
+  for (const char* flag : {"--unfreeze-epoch", "--accum", "--amp", "--l1", "--resume"}) {
+    EXPECT_NE(t.output.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST_F(Cli, ModelsListsParameterCounts) {
+  const auto r = run_eden("models");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.output.find("25557032"), std::string::npos) << r.output;  // resnet50, torchvision
+}
+
+TEST_F(Cli, TrainWritesTheRunDirectoryAndEvalReproducesIt) {
+  const auto out = root_ / "run1";
+  const auto r = run_eden("train --data " + data_.string() + " --out " + out.string() +
+                          " --epochs 2 --batch-size 32 --unfreeze-epoch 1 --accum 2 --amp "
+                          "--l1 1e-5 --threads 1 --lr 0.003");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* f :
+       {"config.yaml", "log.csv", "metrics.json", "classes.txt", "checkpoint.pt", "run.json"}) {
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  }
+  std::ifstream log(out / "log.csv");
+  std::string header, row1, row2;
+  std::getline(log, header);
+  std::getline(log, row1);
+  std::getline(log, row2);
+  EXPECT_EQ(header.rfind("epoch,phase,lr,train_loss,", 0), 0u) << header;
+  for (const char* col : {"eval_loss", "eval_top1", "eval_top5", "eval_f1", "epoch_time_s"}) {
+    EXPECT_NE(header.find(col), std::string::npos) << col;
+  }
+  EXPECT_EQ(row1.rfind("0,frozen,", 0), 0u) << row1;
+  EXPECT_EQ(row2.rfind("1,full,", 0), 0u) << row2;
+  const auto cfg = eden::read_file(out / "config.yaml");
+  EXPECT_NE(cfg.find("accum: 2"), std::string::npos) << cfg;
+  EXPECT_NE(cfg.find("amp: true"), std::string::npos) << cfg;
+
+  const auto e = run_eden("eval --run " + out.string());
+  ASSERT_EQ(e.status, 0) << e.output;
+  const auto metrics = eden::read_file(out / "metrics.json");
+  const auto eval = eden::read_file(out / "eval.json");
+  auto top1 = [](const std::string& j) {
+    const auto p = j.find("\"eval_top1\": ");
+    return std::stod(j.substr(p + 13));
+  };
+  EXPECT_DOUBLE_EQ(top1(metrics), top1(eval));
+  // Resuming a finished run is a no-op, not an error.
+  EXPECT_EQ(run_eden("train --resume " + out.string()).status, 0);
+}
+
+TEST_F(Cli, BadInputGivesOneLineErrors) {
+  expect_clean_error(run_eden("train --bogus-flag 3"), "bogus");
+  expect_clean_error(run_eden("train --epochs abc --data " + data_.string()), "--epochs");
+  expect_clean_error(run_eden("train --epochs 0 --data " + data_.string()), "--epochs");
+  expect_clean_error(run_eden("train --config /nonexistent.yaml"), "nonexistent.yaml");
+  expect_clean_error(run_eden("train --data /nonexistent/dir"), "/nonexistent/dir");
+  expect_clean_error(run_eden("train --model nosuchnet --data " + data_.string() + " --out " +
+                              (root_ / "bad").string()),
+                     "available:");
+  expect_clean_error(run_eden("train --optimizer adam"), "adamw");
+  expect_clean_error(run_eden("train --device cuda --data " + data_.string() + " --out " +
+                              (root_ / "bad2").string()),
+                     "--device cuda");
+  expect_clean_error(run_eden("eval --run /nonexistent"), "/nonexistent");
+  expect_clean_error(run_eden("train --resume " + data_.string()), "config.yaml");
+  expect_clean_error(run_eden("nosuchcommand"), "nosuchcommand");
+  const auto yaml = root_ / "bad.yaml";
+  std::ofstream(yaml) << "epochs: 2\nbatchsize: 3\n";
+  expect_clean_error(run_eden("train --config " + yaml.string()), "unknown setting 'batchsize'");
+}
