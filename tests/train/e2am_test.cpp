@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "../common/synthetic.h"
+#include "eden/models/blocks/conv_bn_act.h"
 #include "eden/models/registry.h"
 #include "eden/train/freeze.h"
 #include "eden/train/run.h"
@@ -316,4 +317,63 @@ TEST(Run, RefusesToOverwriteAnExistingRun) {
   train::train_run(cfg, data, ro);
   EXPECT_THROW(train::train_run(cfg, data, ro), eden::Error);
   fs::remove_all(cfg.out);
+}
+
+namespace {
+/// A model whose backbone uses LibTorch's own ReLU6 (hardtanh), which has no bf16 backward
+/// kernel on CPU in LibTorch 1.13.
+class Relu6NetImpl : public models::ClassifierImpl {
+ public:
+  Relu6NetImpl() {
+    conv = register_module("conv", torch::nn::Conv2d(1, 4, 3));
+    fc = register_module("fc", torch::nn::Linear(4, 2));
+  }
+  torch::Tensor forward_features(torch::Tensor x) override {
+    return torch::nn::functional::relu6(conv->forward(x)).mean({2, 3});
+  }
+  torch::Tensor forward_head(torch::Tensor f) override { return fc->forward(f); }
+  std::vector<std::string> head_modules() const override { return {"fc"}; }
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::Linear fc{nullptr};
+};
+}  // namespace
+
+TEST(Amp, MissingBf16KernelIsRefusedAtStartWithAClearMessage) {
+  auto cfg = tiny_config();
+  cfg.amp = true;
+  cfg.model = "relu6net";
+  auto model = std::make_shared<Relu6NetImpl>();
+  train::Trainer t(model, cfg, torch::kCPU, 1);
+  const auto x = torch::randn({2, 1, 8, 8});
+  bool hardtanh_bf16_backward = true;
+  try {
+    auto a = torch::randn({4}).to(torch::kBFloat16).requires_grad_(true);
+    torch::nn::functional::relu6(a).sum().backward();
+  } catch (const c10::Error&) {
+    hardtanh_bf16_backward = false;
+  }
+  if (hardtanh_bf16_backward) {
+    EXPECT_NO_THROW(t.check_amp_supported(x));  // newer LibTorch: nothing to refuse
+  } else {
+    try {
+      t.check_amp_supported(x);
+      FAIL() << "expected a refusal";
+    } catch (const eden::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("[amp] model 'relu6net'"), std::string::npos);
+      EXPECT_NE(std::string(e.what()).find("without --amp"), std::string::npos);
+    }
+  }
+  for (const auto& p : model->parameters()) EXPECT_FALSE(p.grad().defined());
+}
+
+TEST(Amp, EdenReLU6TrainsUnderBf16) {
+  auto x = torch::randn({64}, torch::requires_grad());
+  torch::Tensor y;
+  {
+    AutocastGuard g(torch::kCPU, true);
+    y = models::apply_activation(x.to(torch::kBFloat16) * 4, models::Activation::kReLU6);
+  }
+  y.to(torch::kFloat).sum().backward();
+  const auto expected = (x.detach() * 4 > 0).logical_and(x.detach() * 4 < 6).to(torch::kFloat) * 4;
+  EXPECT_TRUE(torch::allclose(x.grad(), expected));
 }

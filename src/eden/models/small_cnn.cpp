@@ -10,9 +10,10 @@ SmallCnnImpl::SmallCnnImpl(const SmallCnnOptions& options_) : options(options_) 
       torch::nn::Sequential(ConvBnAct(ConvBnActOptions(options.base().in_channels(), w, 3)),
                             torch::nn::MaxPool2d(2), ConvBnAct(ConvBnActOptions(w, 2 * w, 3)),
                             torch::nn::MaxPool2d(2), ConvBnAct(ConvBnActOptions(2 * w, 4 * w, 3)),
-                            torch::nn::AdaptiveAvgPool2d(2), torch::nn::Flatten()));
+                            torch::nn::AdaptiveAvgPool2d(options.pool()), torch::nn::Flatten()));
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
-  head = register_module("head", torch::nn::Linear(4 * w * 4, options.base().num_classes()));
+  head = register_module("head", torch::nn::Linear(4 * w * options.pool() * options.pool(),
+                                                   options.base().num_classes()));
 }
 
 torch::Tensor SmallCnnImpl::forward_features(torch::Tensor x) {

@@ -11,11 +11,13 @@ struct SmallCnnOptions {
   TORCH_ARG(ModelOptions, base);
   /// Channels of the three conv blocks are width, 2*width, 4*width.
   TORCH_ARG(int64_t, width) = 32;
+  /// Side of the adaptive average pool that ends the backbone (features = 4*width*pool^2).
+  TORCH_ARG(int64_t, pool) = 4;
   /// Dropout before the classifier.
   TORCH_ARG(double, dropout) = 0.2;
 };
 
-/// Backbone: 3 x (conv3x3-BN-ReLU, 2x2 max-pool except last), adaptive 2x2 average pool.
+/// Backbone: 3 x (conv3x3-BN-ReLU, 2x2 max-pool except last), adaptive pool x pool average pool.
 /// Head: dropout + linear ("head").
 class SmallCnnImpl : public ClassifierImpl {
  public:

@@ -128,30 +128,6 @@ struct Session {
   nlohmann::json info;  // run.json
 };
 
-void check_amp_supported(models::ClassifierImpl& model, const data::BatchLoader& loader,
-                         const torch::Device& device, const std::string& name) {
-  // One forward/backward in eval mode (no BN statistics change) under autocast, so a missing
-  // low-precision kernel fails now with a clear message rather than mid-epoch.
-  model.eval();
-  try {
-    auto x = loader.batch(0).x.narrow(0, 0, 1);
-    torch::Tensor out;
-    {
-      AutocastGuard autocast(device.type(), true);
-      out = model.forward(x);
-    }
-    out.to(torch::kFloat).sum().backward();
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    what = what.substr(0, what.find('\n'));
-    EDEN_CHECK(false, "[amp] model '", name, "' cannot train under ",
-               c10::toString(AutocastGuard::dtype_for(device.type())), " autocast with LibTorch ",
-               torch_version(), ": ", what, "; hint: run without --amp");
-  }
-  for (auto& p : model.parameters()) p.mutable_grad().reset();
-  model.train();
-}
-
 Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
                 const nlohmann::json* saved_info) {
   validate(cfg);
@@ -191,7 +167,7 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   const int64_t batches = s.train_loader->num_batches();
   const int64_t updates_per_epoch = (batches + cfg.accum - 1) / cfg.accum;
   s.trainer = std::make_unique<Trainer>(s.model, cfg, s.device, updates_per_epoch);
-  if (cfg.amp) check_amp_supported(*s.model, *s.train_loader, s.device, cfg.model);
+  if (cfg.amp) s.trainer->check_amp_supported(s.train_loader->batch(0).x.narrow(0, 0, 1));
 
   s.info = {
       {"eden_version", EDEN_VERSION},

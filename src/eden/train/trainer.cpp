@@ -69,6 +69,30 @@ Trainer::Trainer(models::Classifier model, TrainConfig config, torch::Device dev
   schedule_.unfreeze_lr_decay = config_.unfreeze_lr_decay;
 }
 
+void Trainer::check_amp_supported(const torch::Tensor& sample) {
+  if (!amp_) return;
+  const bool was_training = model_->is_training();
+  model_->eval();  // eval mode: BatchNorm statistics do not move
+  try {
+    torch::Tensor out;
+    {
+      AutocastGuard autocast(device_.type(), true);
+      out = model_->forward(sample);
+    }
+    out.to(torch::kFloat).sum().backward();
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    what = what.substr(0, what.find('\n'));
+    for (auto& p : model_->parameters()) p.mutable_grad().reset();
+    model_->train(was_training);
+    EDEN_CHECK(false, "[amp] model '", config_.model, "' cannot train under ",
+               c10::toString(AutocastGuard::dtype_for(device_.type())), " autocast with LibTorch ",
+               torch_version(), ": ", what, "; hint: run without --amp");
+  }
+  for (auto& p : model_->parameters()) p.mutable_grad().reset();
+  model_->train(was_training);
+}
+
 void Trainer::begin_epoch(int64_t epoch) {
   epoch_ = epoch;
   phase_ = (config_.unfreeze_epoch > 0 && epoch < config_.unfreeze_epoch) ? Phase::kFrozen

@@ -65,6 +65,10 @@ class Trainer {
   Trainer(models::Classifier model, TrainConfig config, torch::Device device,
           int64_t updates_per_epoch);
 
+  /// With --amp: one forward/backward of `sample` under autocast, so an op without a
+  /// low-precision kernel fails now with a clear message instead of mid-epoch. Changes nothing.
+  void check_amp_supported(const torch::Tensor& sample);
+
   /// Enters `epoch`: freezes or unfreezes the backbone, applies the BN policy, sets train mode.
   void begin_epoch(int64_t epoch);
   Phase phase() const { return phase_; }
