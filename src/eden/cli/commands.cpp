@@ -8,6 +8,8 @@ void register_all_commands(CLI::App& root, int& exit_code) {
   register_train_command(root, exit_code);
   register_eval_command(root, exit_code);
   register_models_command(root, exit_code);
+  register_measure_command(root, exit_code);
+  register_env_command(root, exit_code);
 }
 
 }  // namespace eden::cli

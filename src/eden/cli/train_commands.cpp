@@ -61,6 +61,11 @@ void print_summary(const train::RunSummary& s) {
              s.metrics.value("eval_top1", 0.0), s.metrics.value("eval_top5", 0.0),
              s.metrics.value("eval_f1", 0.0), s.metrics.value("epochs_completed", 0),
              s.metrics.value("duration_s", 0.0));
+  if (s.metrics.contains("energy_j")) {
+    fmt::print("energy {:.1f} J ({:.3g} kWh, {}), CO2 {:.3g} kg\n",
+               s.metrics.value("energy_j", 0.0), s.metrics.value("energy_kwh", 0.0),
+               s.metrics.value("energy_source", std::string("?")), s.metrics.value("co2_kg", 0.0));
+  }
 }
 
 }  // namespace

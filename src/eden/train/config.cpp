@@ -142,6 +142,13 @@ std::vector<ConfigField> make_fields() {
       int_field("train_limit", &C::train_limit, 0, kIntMax, "use the first N training images"),
       int_field("eval_limit", &C::eval_limit, 0, kIntMax, "use the first N test images"),
       int_field("eval_batch_size", &C::eval_batch_size, 1, 1 << 20, "evaluation batch size"),
+      string_field("country", &C::country,
+                   "ISO 3166 alpha-3 country whose grid carbon intensity applies (default: world)"),
+      float_field("carbon_intensity", &C::carbon_intensity, 0.0, 5000.0,
+                  "grid carbon intensity, gCO2eq/kWh (overrides --country; 0 = unset)"),
+      float_field("pue", &C::pue, 1.0, 10.0, "data-centre power usage effectiveness"),
+      int_field("energy_interval_ms", &C::energy_interval_ms, 1, 60000,
+                "energy sampler period, ms"),
       int_field("seed", &C::seed, 0, kIntMax, "random seed (init, shuffling, augmentation)"),
       int_field("threads", &C::threads, 0, 4096, "CPU threads; 0 = every usable core"),
       choice_field("device", &C::device, {"auto", "cpu", "cuda"}, "training device"),
@@ -221,6 +228,8 @@ void validate(const TrainConfig& cfg) {
   EDEN_CHECK(cfg.warmup_epochs <= cfg.epochs, "--warmup-epochs ", cfg.warmup_epochs,
              " exceeds --epochs ", cfg.epochs);
   EDEN_CHECK(!cfg.model.empty(), "--model must not be empty");
+  EDEN_CHECK(cfg.country.empty() || cfg.carbon_intensity == 0.0,
+             "--country and --carbon-intensity both set; give one of them");
 }
 
 }  // namespace eden::train

@@ -42,6 +42,11 @@ struct TrainConfig {
   int64_t train_limit = 0;  // use only the first N training samples (0 = all)
   int64_t eval_limit = 0;
   int64_t eval_batch_size = 512;
+  // energy and carbon
+  std::string country;               // ISO 3166 alpha-3 for the grid's carbon intensity; "" = world
+  double carbon_intensity = 0.0;     // gCO2eq/kWh, overrides country; 0 = not set
+  double pue = 1.0;                  // data-centre power usage effectiveness
+  int64_t energy_interval_ms = 100;  // energy sampler period
   // runtime
   int64_t seed = 0;
   int64_t threads = 0;          // 0 = every core this process may use

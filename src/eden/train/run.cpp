@@ -10,6 +10,7 @@
 #include "eden/data/idx_reader.h"
 #include "eden/models/registry.h"
 #include "eden/report/csv_log.h"
+#include "eden/train/energy_recorder.h"
 #include "eden/train/progress.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
@@ -61,9 +62,11 @@ report::CsvRow log_row(const EpochStats& s) {
 /// (resume drops log rows past the checkpoint).
 class RunRecorder : public TrainerCallback {
  public:
-  RunRecorder(fs::path dir, Trainer& trainer, nlohmann::json base, std::vector<std::string> classes)
+  RunRecorder(fs::path dir, Trainer& trainer, nlohmann::json base, std::vector<std::string> classes,
+              EnergyRecorder* energy)
       : dir_(std::move(dir)),
         trainer_(trainer),
+        energy_(energy),
         base_(std::move(base)),
         classes_(std::move(classes)),
         log_(dir_ / RunFiles::kLog) {
@@ -77,10 +80,12 @@ class RunRecorder : public TrainerCallback {
   }
 
   void on_epoch_end(const EpochStats& s) override {
-    log_.append(log_row(s));
+    auto row = log_row(s);
+    nlohmann::json m = base_;
+    if (energy_ != nullptr) energy_->record_epoch(row, m);
+    log_.append(row);
     trainer_.save_checkpoint((dir_ / RunFiles::kCheckpoint).string(), s.epoch);
     total_time_s_ += s.train_time_s + s.eval_time_s;
-    nlohmann::json m = base_;
     m.update(eval::to_json(s.eval, classes_));
     m["epochs_completed"] = s.epoch + 1;
     m["final_phase"] = to_string(s.phase);
@@ -97,6 +102,7 @@ class RunRecorder : public TrainerCallback {
  private:
   fs::path dir_;
   Trainer& trainer_;
+  EnergyRecorder* energy_;
   nlohmann::json base_;
   std::vector<std::string> classes_;
   report::CsvLog log_;
@@ -203,9 +209,21 @@ nlohmann::json base_metrics(const TrainConfig& cfg, const Session& s) {
 
 RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int64_t start_epoch,
                    const std::vector<std::string>& classes, const RunOptions& options) {
-  RunRecorder recorder(dir, *s.trainer, base_metrics(cfg, s), classes);
+  energy::CarbonOptions carbon;
+  carbon.country_iso3 = cfg.country;
+  if (cfg.carbon_intensity > 0) carbon.intensity_g_per_kwh = cfg.carbon_intensity;
+  carbon.pue = cfg.pue;
+  EnergyTotals previous;
+  if (start_epoch > 0 && fs::exists(dir / RunFiles::kMetrics)) {
+    previous = EnergyRecorder::totals_from_metrics(
+        nlohmann::json::parse(read_file(dir / RunFiles::kMetrics)));
+  }
+  EnergyRecorder energy(dir, carbon, s.device, static_cast<double>(cfg.energy_interval_ms) / 1000.0,
+                        previous);
+  RunRecorder recorder(dir, *s.trainer, base_metrics(cfg, s), classes, &energy);
   ProgressPrinter progress(cfg.epochs, stderr_is_terminal());
   std::vector<TrainerCallback*> callbacks = options.callbacks;
+  callbacks.push_back(&energy);
   callbacks.push_back(&recorder);  // after user hooks: they may add to the epoch's record
   if (options.progress) callbacks.push_back(&progress);
   RunSummary summary;

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace eden {
@@ -24,6 +26,23 @@ bool stderr_is_terminal() {
   const char* off = std::getenv("EDEN_NO_PROGRESS");
   if (off != nullptr && *off != '\0' && *off != '0') return false;
   return ::isatty(STDERR_FILENO) == 1;
+}
+
+std::string loaded_library_matching(const std::string& fragment) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    const auto slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash);
+    const std::string name = path.substr(path.rfind('/') + 1);
+    if (name.find(fragment) != std::string::npos) {
+      std::error_code ec;
+      const auto real = std::filesystem::canonical(path, ec);
+      return ec ? path : real.string();
+    }
+  }
+  return "";
 }
 
 }  // namespace eden

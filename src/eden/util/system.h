@@ -1,6 +1,8 @@
 // Facts about the process and host that the trainer needs (usable cores, terminal).
 #pragma once
 
+#include <string>
+
 namespace eden {
 
 /// Cores this process may run on (its affinity mask), at least 1.
@@ -8,5 +10,9 @@ int usable_cpu_count();
 
 /// True when stderr is a terminal (progress bars) and not disabled by EDEN_NO_PROGRESS.
 bool stderr_is_terminal();
+
+/// Path of the first shared library mapped into this process whose file name contains
+/// `fragment` (e.g. "blas" -> the BLAS that LibTorch really uses); "" if none.
+std::string loaded_library_matching(const std::string& fragment);
 
 }  // namespace eden

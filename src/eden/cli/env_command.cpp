@@ -1,0 +1,46 @@
+// `eden env`: the profiling environment (GPU, CPU, RAM, OS) and which energy meters work here.
+#include <iostream>
+#include <memory>
+
+#include "eden/cli/commands.h"
+#include "eden/energy/environment.h"
+#include "eden/util/system.h"
+#include "eden/util/torch_compat.h"
+
+namespace eden::cli {
+namespace {
+
+struct EnvOptions {
+  bool json = false;
+};
+
+int run(const EnvOptions& options) {
+  energy::EnvironmentReport report = energy::probe_environment();
+  report.add("LibTorch", torch_version() + (cuda_available() ? " (CUDA available)" : " (CPU only)"),
+             "libtorch_version", torch_version());
+  const std::string blas = loaded_library_matching("blas");
+  report.add("BLAS", blas.empty() ? "not loaded" : blas, "blas");
+  report.add("Threads", std::to_string(usable_cpu_count()) + " usable cores", "usable_cores",
+             usable_cpu_count());
+  if (options.json) {
+    std::cout << report.json().dump(2) << "\n";
+  } else {
+    std::cout << report.to_markdown();
+    for (const auto& warning : report.json()["warnings"]) {
+      std::cout << "warning: " << warning.get<std::string>() << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_env_command(CLI::App& root, int& exit_code) {
+  auto options = std::make_shared<EnvOptions>();
+  auto* sub = root.add_subcommand(
+      "env", "Print the profiling environment (GPU, CPU, RAM, OS) and the energy meters available");
+  sub->add_flag("--json", options->json, "Print JSON instead of a Markdown table");
+  sub->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+}  // namespace eden::cli

@@ -1,0 +1,148 @@
+// EnergyRecorder: the bridge between the trainer's callbacks and eden::energy.
+#include "eden/train/energy_recorder.h"
+
+#include <fmt/format.h>
+
+#include "eden/energy/emissions_csv.h"
+#include "eden/energy/report.h"
+#include "eden/util/check.h"
+#include "eden/util/fs.h"
+#include "eden/util/torch_compat.h"
+
+namespace eden::train {
+namespace {
+
+std::string fmt_j(double v) {
+  return fmt::format("{:.6g}", v);
+}
+
+/// "measured", "estimated" or "mixed" over a set of component sources.
+std::string combined_source(const std::map<std::string, std::string>& sources) {
+  bool measured = false, estimated = false;
+  for (const auto& [key, src] : sources) {
+    measured = measured || src == "measured";
+    estimated = estimated || src == "estimated";
+  }
+  if (measured && estimated) return "mixed";
+  return measured ? "measured" : (estimated ? "estimated" : "none");
+}
+
+}  // namespace
+
+EnergyRecorder::EnergyRecorder(std::filesystem::path run_dir, energy::CarbonOptions carbon,
+                               torch::Device device, double sample_period_s, EnergyTotals previous)
+    : dir_(std::move(run_dir)), carbon_(std::move(carbon)), totals_(std::move(previous)) {
+  energy::resolve_carbon_intensity(carbon_);  // fail on a bad --country before training
+  energy::MonitorOptions options;
+  options.sample_period_s = sample_period_s;
+  options.sync = [device] { synchronize(device); };
+  monitor_ = std::make_unique<energy::EnergyMonitor>(options);
+}
+
+void EnergyRecorder::on_train_begin(int64_t /*epoch*/, int64_t /*num_batches*/) {
+  monitor_->begin_window("train");
+}
+void EnergyRecorder::on_train_end(int64_t /*epoch*/) {
+  train_ = monitor_->end_window("train");
+}
+void EnergyRecorder::on_eval_begin(int64_t /*epoch*/) {
+  monitor_->begin_window("eval");
+}
+void EnergyRecorder::on_eval_end(int64_t /*epoch*/) {
+  eval_ = monitor_->end_window("eval");
+}
+
+void EnergyRecorder::record_epoch(report::CsvRow& row, nlohmann::json& metrics) {
+  const double epoch_j = train_.energy_j() + eval_.energy_j();
+  const double epoch_s = train_.duration_s + eval_.duration_s;
+  totals_.energy_j += epoch_j;
+  totals_.duration_s += epoch_s;
+  std::map<std::string, std::string> epoch_src;
+  for (const auto* m : {&train_, &eval_}) {
+    for (const auto& c : m->components) {
+      const auto key = c.component.key();
+      totals_.component_j[key] += c.energy_j;
+      totals_.component_src[key] = energy::to_string(c.component.source);
+      epoch_src[key] = energy::to_string(c.component.source);
+    }
+  }
+  const auto run_carbon = energy::estimate_carbon(totals_.energy_j, carbon_);
+  auto domain_j = [&](const std::string& domain) {
+    return train_.energy_j(domain) + eval_.energy_j(domain);
+  };
+  row.emplace_back("energy_j", fmt_j(epoch_j));
+  row.emplace_back("energy_cum_j", fmt_j(totals_.energy_j));
+  row.emplace_back("avg_power_w", fmt::format("{:.4g}", epoch_s > 0 ? epoch_j / epoch_s : 0.0));
+  row.emplace_back("co2_kg_cum", fmt::format("{:.6g}", run_carbon.co2_kg));
+  row.emplace_back("energy_source", combined_source(epoch_src));
+  row.emplace_back("train_energy_j", fmt_j(train_.energy_j()));
+  row.emplace_back("eval_energy_j", fmt_j(eval_.energy_j()));
+  row.emplace_back("gpu_energy_j", fmt_j(domain_j("gpu")));
+  row.emplace_back("cpu_energy_j", fmt_j(domain_j("package")));
+  row.emplace_back("dram_energy_j", fmt_j(domain_j("dram")));
+
+  nlohmann::json components = nlohmann::json::array();
+  for (const auto& [key, j] : totals_.component_j) {
+    const auto slash = key.find('/');
+    components.push_back({{"device", key.substr(0, slash)},
+                          {"domain", key.substr(slash + 1)},
+                          {"source", totals_.component_src[key]},
+                          {"energy_j", j}});
+  }
+  metrics["energy_j"] = totals_.energy_j;
+  metrics["energy_kwh"] = run_carbon.energy_kwh;
+  metrics["co2_kg"] = run_carbon.co2_kg;
+  metrics["energy_source"] = combined_source(totals_.component_src);
+  metrics["energy_duration_s"] = totals_.duration_s;
+  metrics["energy_components"] = components;
+  metrics["carbon"] = energy::to_json(run_carbon);
+  metrics["energy_meters"] = monitor_->describe();
+
+  // power.csv: this epoch's samples on the run's time axis (a resumed segment continues it).
+  const auto timeline = monitor_->take_power_timeline();
+  energy::PowerTimeline shifted(timeline.components());
+  std::vector<double> power(timeline.components().size());
+  for (size_t s = 0; s < timeline.size(); ++s) {
+    for (size_t c = 0; c < power.size(); ++c) power[c] = timeline.power_w(s, c);
+    shifted.append(timeline.time_s(s) + totals_.timeline_offset_s, power);
+  }
+  shifted.append_csv((dir_ / "power.csv").string());
+
+  // emissions.csv: one CodeCarbon row for the run so far, replaced atomically.
+  energy::Measurement run;
+  run.name = "run";
+  run.duration_s = totals_.duration_s;
+  for (const auto& c : totals_.component_j) {
+    energy::ComponentEnergy ce;
+    const auto slash = c.first.find('/');
+    ce.component.device = c.first.substr(0, slash);
+    ce.component.domain = c.first.substr(slash + 1);
+    ce.component.source = totals_.component_src[c.first] == "measured" ? energy::Source::measured
+                                                                       : energy::Source::estimated;
+    ce.energy_j = c.second;
+    run.components.push_back(ce);
+  }
+  auto context = energy::make_emissions_context(*monitor_);
+  context.project_name = "eden";
+  context.run_id = dir_.filename().string();
+  replace_file_atomic(dir_ / "emissions.csv", [&](const fs::path& tmp) {
+    energy::append_emissions_csv(tmp.string(), run, run_carbon, context);
+  });
+}
+
+EnergyTotals EnergyRecorder::totals_from_metrics(const nlohmann::json& m) {
+  EnergyTotals t;
+  if (!m.is_object() || !m.contains("energy_j")) return t;
+  t.energy_j = m.value("energy_j", 0.0);
+  t.duration_s = m.value("energy_duration_s", 0.0);
+  t.timeline_offset_s = m.value("duration_s", 0.0);
+  for (const auto& c : m.value("energy_components", nlohmann::json::array())) {
+    const std::string key =
+        c.at("device").get<std::string>() + "/" + c.at("domain").get<std::string>();
+    t.component_j[key] = c.at("energy_j").get<double>();
+    t.component_src[key] = c.at("source").get<std::string>();
+  }
+  return t;
+}
+
+}  // namespace eden::train

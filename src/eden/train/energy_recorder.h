@@ -1,0 +1,56 @@
+// Energy of every epoch, as a trainer callback: train and eval windows on an EnergyMonitor,
+// the energy columns of log.csv, the run totals of metrics.json, power.csv and emissions.csv.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "eden/energy/carbon.h"
+#include "eden/energy/monitor.h"
+#include "eden/report/csv_log.h"
+#include "eden/train/trainer.h"
+
+namespace eden::train {
+
+/// Energy totals carried across a resume (read back from metrics.json).
+struct EnergyTotals {
+  double energy_j = 0.0;
+  double duration_s = 0.0;                           // wall time covered by the windows
+  std::map<std::string, double> component_j;         // "device/domain" -> J
+  std::map<std::string, std::string> component_src;  // "device/domain" -> measured|estimated
+  double timeline_offset_s = 0.0;                    // power.csv time of this segment's start
+};
+
+class EnergyRecorder : public TrainerCallback {
+ public:
+  /// Starts the monitor (its sampler thread runs every `sample_period_s`).
+  EnergyRecorder(std::filesystem::path run_dir, energy::CarbonOptions carbon, torch::Device device,
+                 double sample_period_s, EnergyTotals previous = {});
+
+  void on_train_begin(int64_t epoch, int64_t num_batches) override;
+  void on_train_end(int64_t epoch) override;
+  void on_eval_begin(int64_t epoch) override;
+  void on_eval_end(int64_t epoch) override;
+
+  /// Adds the epoch's energy columns to `row` and the run totals to `metrics`; appends the
+  /// epoch's power samples to power.csv and rewrites emissions.csv (one cumulative row).
+  void record_epoch(report::CsvRow& row, nlohmann::json& metrics);
+
+  /// Reads the totals a previous segment of the run left in metrics.json (zeros if none).
+  static EnergyTotals totals_from_metrics(const nlohmann::json& metrics);
+
+  const energy::EnergyMonitor& monitor() const { return *monitor_; }
+
+ private:
+  std::filesystem::path dir_;
+  energy::CarbonOptions carbon_;
+  std::unique_ptr<energy::EnergyMonitor> monitor_;
+  EnergyTotals totals_;
+  energy::Measurement train_, eval_;
+};
+
+}  // namespace eden::train
