@@ -5,6 +5,7 @@
 
 #include "eden/energy/emissions_csv.h"
 #include "eden/energy/report.h"
+#include "eden/train/run.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
 #include "eden/util/torch_compat.h"
@@ -106,7 +107,7 @@ void EnergyRecorder::record_epoch(report::CsvRow& row, nlohmann::json& metrics) 
     for (size_t c = 0; c < power.size(); ++c) power[c] = timeline.power_w(s, c);
     shifted.append(timeline.time_s(s) + totals_.timeline_offset_s, power);
   }
-  shifted.append_csv((dir_ / "power.csv").string());
+  shifted.append_csv((dir_ / RunFiles::kPower).string());
 
   // emissions.csv: one CodeCarbon row for the run so far, replaced atomically.
   energy::Measurement run;

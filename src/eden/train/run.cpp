@@ -8,6 +8,7 @@
 
 #include "eden/data/batch_loader.h"
 #include "eden/data/idx_reader.h"
+#include "eden/energy/environment.h"
 #include "eden/models/registry.h"
 #include "eden/report/csv_log.h"
 #include "eden/train/energy_recorder.h"
@@ -276,6 +277,8 @@ RunSummary train_run(const TrainConfig& cfg_in, const data::DataSplits& data,
   write_file_atomic(dir / RunFiles::kClasses, classes);
   s.info["started_at"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
   write_file_atomic(dir / RunFiles::kRunInfo, s.info.dump(2) + "\n");
+  // The profiling environment as `eden env --json` shows it, for reports about this run.
+  write_file_atomic(dir / RunFiles::kEnv, energy::probe_environment().json().dump(2) + "\n");
   return execute(cfg, s, dir, 0, data.train.classes, options);
 }
 

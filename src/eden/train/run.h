@@ -21,6 +21,9 @@ namespace fs = std::filesystem;
 struct RunFiles {
   static constexpr const char* kConfig = "config.yaml";
   static constexpr const char* kRunInfo = "run.json";
+  static constexpr const char* kEnv = "env.json";
+  static constexpr const char* kPower = "power.csv";
+  static constexpr const char* kEmissions = "emissions.csv";
   static constexpr const char* kLog = "log.csv";
   static constexpr const char* kMetrics = "metrics.json";
   static constexpr const char* kClasses = "classes.txt";
