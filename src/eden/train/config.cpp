@@ -65,6 +65,24 @@ std::string parse_choice(const std::string& key, const std::string& text,
   return text;
 }
 
+}  // namespace
+
+std::vector<int64_t> parse_class_list(const std::string& text) {
+  std::vector<int64_t> out;
+  if (text.empty()) return out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto v = parse_int("classes", item, 0, 1 << 20);
+    EDEN_CHECK(std::find(out.begin(), out.end(), v) == out.end(), "--classes: class ", v,
+               " listed twice");
+    out.push_back(v);
+  }
+  return out;
+}
+
+namespace {
+
 std::string format_float(double v) {
   return fmt::format("{}", v);
 }
@@ -139,6 +157,13 @@ std::vector<ConfigField> make_fields() {
                    "keep the decoded data set in host RAM or on the device"),
       int_field("crop_padding", &C::crop_padding, 0, 64, "random crop after zero padding; 0 = off"),
       bool_field("hflip", &C::hflip, "random horizontal flip"),
+      {"classes", "train and evaluate on these class indices only, relabelled in order (e.g. 0,1,2)",
+       "string",
+       [](C& c, const std::string& s) {
+         parse_class_list(s);
+         c.classes = s;
+       },
+       [](const C& c) { return c.classes; }},
       int_field("train_limit", &C::train_limit, 0, kIntMax, "use the first N training images"),
       int_field("eval_limit", &C::eval_limit, 0, kIntMax, "use the first N test images"),
       int_field("eval_batch_size", &C::eval_batch_size, 1, 1 << 20, "evaluation batch size"),

@@ -39,6 +39,7 @@ struct TrainConfig {
   std::string preload = "host";  // host | device
   int64_t crop_padding = 0;
   bool hflip = false;
+  std::string classes;      // keep only these class indices, e.g. "0,1,2,3,4" ("" = all)
   int64_t train_limit = 0;  // use only the first N training samples (0 = all)
   int64_t eval_limit = 0;
   int64_t eval_batch_size = 512;
@@ -63,6 +64,9 @@ struct ConfigField {
   std::function<std::string(const TrainConfig&)> get;
   std::string flag() const;
 };
+
+/// "0,3,5" -> {0, 3, 5}; throws eden::Error for a bad or repeated index.
+std::vector<int64_t> parse_class_list(const std::string& text);
 
 /// Every field, in the order they are saved.
 const std::vector<ConfigField>& config_fields();

@@ -248,6 +248,15 @@ torch::Device resolve_device(const std::string& name) {
 
 data::DataSplits load_data(const TrainConfig& cfg) {
   auto splits = data::load_mnist_folder(cfg.data);
+  const auto keep = parse_class_list(cfg.classes);
+  if (!keep.empty()) {
+    for (int64_t k : keep) {
+      EDEN_CHECK(k < splits.train.num_classes(), "--classes: class ", k, " does not exist; ",
+                 cfg.data, " has ", splits.train.num_classes(), " classes");
+    }
+    splits.train = splits.train.subset_of_classes(keep);
+    splits.test = splits.test.subset_of_classes(keep);
+  }
   splits.train = limit(std::move(splits.train), cfg.train_limit);
   splits.test = limit(std::move(splits.test), cfg.eval_limit);
   return splits;
