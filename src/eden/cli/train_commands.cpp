@@ -6,7 +6,7 @@
 
 #include "eden/cli/commands.h"
 #include "eden/train/config.h"
-#include "eden/train/default_config.h"
+#include "eden/pipeline/experiment.h"
 #include "eden/train/run.h"
 #include "eden/util/check.h"
 
@@ -118,15 +118,30 @@ void register_eval_command(CLI::App& root, int& exit_code) {
 
 void register_run_command(CLI::App& root, int& exit_code) {
   auto* sub = root.add_subcommand(
-      "run", "run an EDEN experiment (no CONFIG: the embedded Fashion-MNIST default)");
-  auto args = std::make_shared<TrainArgs>();
-  sub->add_option("config", args->config_file, "YAML file of settings")->check(CLI::ExistingFile);
-  add_config_flags(sub, *args);
-  sub->callback([args, &exit_code] {
-    const auto base = train::parse_config_yaml(train::default_config_yaml(), "embedded default");
-    const auto cfg = resolve_config(*args, base);
-    fmt::print("eden run: {} on {} for {} epochs\n", cfg.model, cfg.data, cfg.epochs);
-    print_summary(train::train_run(cfg));
+      "run",
+      "run an EDEN experiment: upstream backbone, baseline, E2AM candidate, comparison and card "
+      "(no EXPERIMENT: the embedded Fashion-MNIST default)");
+  auto file = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto print_default = std::make_shared<bool>(false);
+  sub->add_option("experiment", *file, "experiment YAML (sections common, upstream, baseline, "
+                                        "candidate; see --print-default)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--out", *out, "experiment directory (an interrupted one is resumed)");
+  sub->add_flag("--print-default", *print_default, "print the embedded default experiment");
+  sub->callback([=, &exit_code] {
+    if (*print_default) {
+      fmt::print("{}", pipeline::default_experiment_yaml());
+      exit_code = 0;
+      return;
+    }
+    auto cfg = file->empty()
+                   ? pipeline::parse_experiment_yaml(pipeline::default_experiment_yaml(),
+                                                     "embedded default experiment")
+                   : pipeline::load_experiment(*file);
+    if (!out->empty()) cfg.out = *out;
+    const auto r = pipeline::run_experiment(cfg);
+    fmt::print("\nexperiment directory: {}\n", r.dir.string());
     exit_code = 0;
   });
 }

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "eden/models/mobilenet_v2.h"
+#include "eden/models/mobilevit_v3.h"
+#include "eden/models/mobilevit_v3_linear.h"
 #include "eden/models/resnet.h"
 #include "eden/models/small_cnn.h"
 #include "eden/util/check.h"
@@ -31,7 +34,7 @@ std::vector<ModelSpec> register_builtin_models() {
     }
     specs.push_back(std::move(spec));
   };
-  add({"small_cnn", "3-block CNN for quick runs and tests (~0.1 M params)",
+  add({"small_cnn", "3-block CNN for quick runs and tests (94 k backbone parameters)",
        factory_for<SmallCnn, SmallCnnOptions>(
            [](const ModelOptions& o) { return SmallCnnOptions().base(o); })});
   add({"resnet18", "ResNet-18 (torchvision layout and names)",
@@ -40,6 +43,50 @@ std::vector<ModelSpec> register_builtin_models() {
   add({"resnet50", "ResNet-50 v1.5 (torchvision layout and names), the card's baseline",
        factory_for<ResNet, ResNetOptions>(
            [](const ModelOptions& o) { return ResNetOptions::resnet50().base(o); })});
+  add({"mobilenetv2", "MobileNetV2 (torchvision layout and names), light CNN reference",
+       factory_for<MobileNetV2, MobileNetV2Options>(
+           [](const ModelOptions& o) { return MobileNetV2Options().base(o); })});
+  // MobileViTv3 (v1-based): MHA transformer; names = the authors' cvnets checkpoint keys.
+  struct Variant {
+    const char* name;
+    MobileViTv3Options (*preset)();
+    const char* description;
+  };
+  const Variant v3[] = {
+      {"mobilevitv3_xxs", &MobileViTv3Options::xxs, "MobileViTv3-XXS (MobileViTv1-based)"},
+      {"mobilevitv3_xs", &MobileViTv3Options::xs, "MobileViTv3-XS (MobileViTv1-based)"},
+      {"mobilevitv3_s", &MobileViTv3Options::s, "MobileViTv3-S (MobileViTv1-based)"},
+      {"mobilevitv3_xxs_l2", &MobileViTv3Options::xxs_l2,
+       "MobileViTv3-XXS-L2, low latency (2 transformer layers in layer_4)"},
+      {"mobilevitv3_xs_l2", &MobileViTv3Options::xs_l2,
+       "MobileViTv3-XS-L2, low latency (2 transformer layers in layer_4)"},
+      {"mobilevitv3_s_l2", &MobileViTv3Options::s_l2,
+       "MobileViTv3-S-L2, low latency (2 transformer layers in layer_4)"},
+  };
+  for (const auto& v : v3) {
+    const auto preset = v.preset;
+    add({v.name, v.description,
+         factory_for<MobileViTv3, MobileViTv3Options>(
+             [preset](const ModelOptions& o) { return preset().base(o); })});
+  }
+  // MobileViTv3 (v2-based): separable linear attention, width multiplier.
+  struct LinearVariant {
+    const char* name;
+    double width;
+    const char* description;
+  };
+  const LinearVariant v3_linear[] = {
+      {"mobilevitv3_0_5", 0.5, "MobileViTv3-0.5 (MobileViTv2-based, separable linear attention)"},
+      {"mobilevitv3_0_75", 0.75,
+       "MobileViTv3-0.75 (MobileViTv2-based, separable linear attention)"},
+      {"mobilevitv3_1_0", 1.0, "MobileViTv3-1.0 (MobileViTv2-based, separable linear attention)"},
+  };
+  for (const auto& v : v3_linear) {
+    const double w = v.width;
+    add({v.name, v.description,
+         factory_for<MobileViTv3Linear, MobileViTv3LinearOptions>(
+             [w](const ModelOptions& o) { return MobileViTv3LinearOptions::width(w).base(o); })});
+  }
   return specs;
 }
 

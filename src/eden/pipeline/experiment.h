@@ -1,0 +1,42 @@
+// An EDEN experiment (`eden run`): an upstream run that trains the candidate's backbone on other
+// data, a baseline run, a candidate run with the E2AM recipe that starts from that backbone,
+// then the comparison, the model card and the project overview. Interrupted experiments resume.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "eden/train/config.h"
+#include "eden/train/run.h"
+
+namespace eden::pipeline {
+
+struct ExperimentConfig {
+  std::string name = "eden-experiment";
+  std::string out;  // experiment directory; empty = runs/<name>-<UTC time>
+  /// Trains the candidate's backbone (e.g. on other classes); its energy is upstream energy.
+  std::optional<train::TrainConfig> upstream;
+  train::TrainConfig baseline;
+  train::TrainConfig candidate;
+};
+
+/// Parses the experiment YAML: `name`, `out`, a `common` mapping applied to every run, and
+/// `upstream` (optional), `baseline`, `candidate` mappings of TrainConfig keys.
+ExperimentConfig parse_experiment_yaml(const std::string& text, const std::string& what);
+ExperimentConfig load_experiment(const std::filesystem::path& path);
+
+/// The experiment `eden run` runs with no argument (Fashion-MNIST, about 10 minutes on 2 cores).
+const char* default_experiment_yaml();
+
+struct ExperimentResult {
+  std::filesystem::path dir;
+  std::optional<std::filesystem::path> upstream_dir;
+  std::filesystem::path baseline_dir;
+  std::filesystem::path candidate_dir;
+};
+
+/// Runs (or resumes) every stage into `cfg.out`; completed runs are kept, not redone.
+ExperimentResult run_experiment(const ExperimentConfig& cfg, const train::RunOptions& options = {});
+
+}  // namespace eden::pipeline

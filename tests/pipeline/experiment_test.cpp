@@ -1,0 +1,53 @@
+// Experiment files: sections, the common block, and clear errors for malformed files.
+#include <gtest/gtest.h>
+
+#include "eden/pipeline/experiment.h"
+#include "eden/util/check.h"
+
+using eden::pipeline::parse_experiment_yaml;
+
+TEST(Experiment, EmbeddedDefaultHasUpstreamBaselineAndAnE2amCandidate) {
+  const auto cfg = parse_experiment_yaml(eden::pipeline::default_experiment_yaml(), "default");
+  ASSERT_TRUE(cfg.upstream.has_value());
+  EXPECT_EQ(cfg.upstream->classes, "0,1,2,3,4");
+  EXPECT_EQ(cfg.baseline.classes, "5,6,7,8,9");
+  EXPECT_EQ(cfg.candidate.classes, "5,6,7,8,9");
+  EXPECT_GT(cfg.candidate.unfreeze_epoch, 0);
+  EXPECT_TRUE(cfg.candidate.amp);
+  EXPECT_GT(cfg.candidate.accum, 1);
+  EXPECT_GT(cfg.candidate.l1, 0.0);
+  EXPECT_FALSE(cfg.baseline.amp);
+  EXPECT_EQ(cfg.baseline.unfreeze_epoch, 0);
+  EXPECT_EQ(cfg.baseline.batch_size, 128);  // from common
+}
+
+TEST(Experiment, CommonAppliesAndStagesOverrideIt) {
+  const auto cfg = parse_experiment_yaml(
+      "common: {epochs: 4, lr: 0.01}\nbaseline: {model: resnet18}\n"
+      "candidate: {model: small_cnn, epochs: 2}\n",
+      "x.yaml");
+  EXPECT_FALSE(cfg.upstream.has_value());
+  EXPECT_EQ(cfg.baseline.epochs, 4);
+  EXPECT_EQ(cfg.candidate.epochs, 2);
+  EXPECT_DOUBLE_EQ(cfg.candidate.lr, 0.01);
+}
+
+TEST(Experiment, MalformedFilesAreRejectedWithTheReason) {
+  auto error = [](const std::string& yaml) {
+    try {
+      parse_experiment_yaml(yaml, "x.yaml");
+    } catch (const eden::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error("baseline: {model: resnet18}").find("'baseline' and 'candidate'"),
+            std::string::npos);
+  EXPECT_NE(error("baseline: {}\ncandidate: {}\nextra: 1").find("unknown key 'extra'"),
+            std::string::npos);
+  EXPECT_NE(error("baseline: {epoch: 3}\ncandidate: {}").find("unknown setting 'epoch'"),
+            std::string::npos);
+  EXPECT_NE(error("baseline: {out: x}\ncandidate: {}").find("'out' is set by the experiment"),
+            std::string::npos);
+  EXPECT_NE(error("baseline: [1]\ncandidate: {}").find("mapping"), std::string::npos);
+}
