@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "eden/cli/commands.h"
-#include "eden/train/config.h"
 #include "eden/pipeline/experiment.h"
+#include "eden/train/config.h"
 #include "eden/train/run.h"
 #include "eden/util/check.h"
 
@@ -124,8 +124,9 @@ void register_run_command(CLI::App& root, int& exit_code) {
   auto file = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   auto print_default = std::make_shared<bool>(false);
-  sub->add_option("experiment", *file, "experiment YAML (sections common, upstream, baseline, "
-                                        "candidate; see --print-default)")
+  sub->add_option("experiment", *file,
+                  "experiment YAML (sections common, upstream, baseline, "
+                  "candidate; see --print-default)")
       ->check(CLI::ExistingFile);
   sub->add_option("--out", *out, "experiment directory (an interrupted one is resumed)");
   sub->add_flag("--print-default", *print_default, "print the embedded default experiment");
@@ -135,10 +136,9 @@ void register_run_command(CLI::App& root, int& exit_code) {
       exit_code = 0;
       return;
     }
-    auto cfg = file->empty()
-                   ? pipeline::parse_experiment_yaml(pipeline::default_experiment_yaml(),
-                                                     "embedded default experiment")
-                   : pipeline::load_experiment(*file);
+    auto cfg = file->empty() ? pipeline::parse_experiment_yaml(pipeline::default_experiment_yaml(),
+                                                               "embedded default experiment")
+                             : pipeline::load_experiment(*file);
     if (!out->empty()) cfg.out = *out;
     const auto r = pipeline::run_experiment(cfg);
     fmt::print("\nexperiment directory: {}\n", r.dir.string());

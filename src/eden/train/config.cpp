@@ -127,6 +127,11 @@ std::vector<ConfigField> make_fields() {
       string_field("model", &C::model, "model architecture (see 'eden models')"),
       string_field("data", &C::data, "data folder (MNIST/Fashion-MNIST IDX files)"),
       string_field("out", &C::out, "run directory (default runs/<model>-<time>)"),
+      string_field("pretrained", &C::pretrained,
+                   "initial weights: .safetensors (timm, EDEN) or torch.save file (torchvision, "
+                   "cvnets); a head of another class count is re-initialised"),
+      bool_field("pretrained_strict", &C::pretrained_strict,
+                 "fail when pretrained tensors are missing or unexpected"),
       int_field("epochs", &C::epochs, 1, 100000, "number of epochs"),
       int_field("batch_size", &C::batch_size, 1, 1 << 20, "micro-batch size"),
       int_field("accum", &C::accum, 1, 1 << 16,
@@ -157,8 +162,8 @@ std::vector<ConfigField> make_fields() {
                    "keep the decoded data set in host RAM or on the device"),
       int_field("crop_padding", &C::crop_padding, 0, 64, "random crop after zero padding; 0 = off"),
       bool_field("hflip", &C::hflip, "random horizontal flip"),
-      {"classes", "train and evaluate on these class indices only, relabelled in order (e.g. 0,1,2)",
-       "string",
+      {"classes",
+       "train and evaluate on these class indices only, relabelled in order (e.g. 0,1,2)", "string",
        [](C& c, const std::string& s) {
          parse_class_list(s);
          c.classes = s;

@@ -13,7 +13,9 @@ struct TrainConfig {
   // what and where
   std::string model = "small_cnn";
   std::string data = "/usr/share/datasets/fashion-mnist";
-  std::string out;  // run directory; empty = runs/<model>-<timestamp>
+  std::string out;                // run directory; empty = runs/<model>-<timestamp>
+  std::string pretrained;         // weights to start from (.safetensors or torch.save file)
+  bool pretrained_strict = true;  // refuse missing/unexpected tensors (the head may differ)
   // optimisation
   int64_t epochs = 3;
   int64_t batch_size = 128;

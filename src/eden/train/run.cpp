@@ -9,6 +9,7 @@
 #include "eden/data/batch_loader.h"
 #include "eden/data/idx_reader.h"
 #include "eden/energy/environment.h"
+#include "eden/io/pretrained.h"
 #include "eden/models/registry.h"
 #include "eden/report/csv_log.h"
 #include "eden/train/energy_recorder.h"
@@ -64,8 +65,9 @@ report::CsvRow log_row(const EpochStats& s) {
 class RunRecorder : public TrainerCallback {
  public:
   RunRecorder(fs::path dir, Trainer& trainer, nlohmann::json base, std::vector<std::string> classes,
-              EnergyRecorder* energy)
+              EnergyRecorder* energy, io::Metadata weights_metadata)
       : dir_(std::move(dir)),
+        weights_metadata_(std::move(weights_metadata)),
         trainer_(trainer),
         energy_(energy),
         base_(std::move(base)),
@@ -86,6 +88,9 @@ class RunRecorder : public TrainerCallback {
     if (energy_ != nullptr) energy_->record_epoch(row, m);
     log_.append(row);
     trainer_.save_checkpoint((dir_ / RunFiles::kCheckpoint).string(), s.epoch);
+    replace_file_atomic(dir_ / RunFiles::kWeights, [&](const fs::path& tmp) {
+      io::save_safetensors(trainer_.model(), tmp.string(), weights_metadata_);
+    });
     total_time_s_ += s.train_time_s + s.eval_time_s;
     m.update(eval::to_json(s.eval, classes_));
     m["epochs_completed"] = s.epoch + 1;
@@ -102,6 +107,7 @@ class RunRecorder : public TrainerCallback {
 
  private:
   fs::path dir_;
+  io::Metadata weights_metadata_;
   Trainer& trainer_;
   EnergyRecorder* energy_;
   nlohmann::json base_;
@@ -153,6 +159,21 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
                                  .in_channels(data.train.channels())
                                  .image_size(data.train.height());
   s.model = models::create_model(cfg.model, model_options);
+  nlohmann::json pretrained;
+  if (!cfg.pretrained.empty() && saved_info == nullptr) {  // a resume restores its checkpoint
+    EDEN_CHECK(fs::exists(cfg.pretrained), "--pretrained: ", cfg.pretrained, " does not exist");
+    const auto report = io::load_pretrained(*s.model, cfg.pretrained,
+                                            io::PretrainedOptions().strict(cfg.pretrained_strict));
+    pretrained = {{"path", cfg.pretrained},
+                  {"loaded", report.loaded.size()},
+                  {"reinitialized", report.reinitialized},
+                  {"adapted", report.adapted},
+                  {"missing", report.missing},
+                  {"unexpected", report.unexpected}};
+    std::fprintf(stderr, "pretrained %s: %zu tensors loaded%s\n", cfg.pretrained.c_str(),
+                 report.loaded.size(),
+                 report.reinitialized.empty() ? "" : ", head re-initialised (other class count)");
+  }
 
   data::LoaderOptions lo;
   lo.batch_size = cfg.batch_size;
@@ -196,6 +217,7 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
       {"effective_batch", cfg.batch_size * cfg.accum},
       {"updates_per_epoch", updates_per_epoch},
   };
+  if (!pretrained.is_null()) s.info["pretrained"] = pretrained;
   return s;
 }
 
@@ -221,7 +243,16 @@ RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int6
   }
   EnergyRecorder energy(dir, carbon, s.device, static_cast<double>(cfg.energy_interval_ms) / 1000.0,
                         previous);
-  RunRecorder recorder(dir, *s.trainer, base_metrics(cfg, s), classes, &energy);
+  // model.safetensors metadata: what a reader needs to rebuild and feed the model.
+  nlohmann::json class_list = classes;
+  io::Metadata meta;
+  meta["eden.architecture"] = cfg.model;
+  meta["eden.num_classes"] = std::to_string(classes.size());
+  meta["eden.classes"] = class_list.dump();
+  meta["eden.input_shape"] = s.info.at("image_shape").dump();
+  meta["eden.normalization"] = s.info.at("normalization").dump();
+  meta["eden.version"] = EDEN_VERSION;
+  RunRecorder recorder(dir, *s.trainer, base_metrics(cfg, s), classes, &energy, std::move(meta));
   ProgressPrinter progress(cfg.epochs, stderr_is_terminal());
   std::vector<TrainerCallback*> callbacks = options.callbacks;
   callbacks.push_back(&energy);

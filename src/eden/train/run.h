@@ -28,6 +28,7 @@ struct RunFiles {
   static constexpr const char* kMetrics = "metrics.json";
   static constexpr const char* kClasses = "classes.txt";
   static constexpr const char* kCheckpoint = "checkpoint.pt";
+  static constexpr const char* kWeights = "model.safetensors";
 };
 
 struct RunOptions {
