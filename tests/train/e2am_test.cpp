@@ -7,12 +7,14 @@
 #include <fstream>
 
 #include "../common/synthetic.h"
+#include "eden/io/pretrained.h"
 #include "eden/models/blocks/conv_bn_act.h"
 #include "eden/models/registry.h"
 #include "eden/train/freeze.h"
 #include "eden/train/run.h"
 #include "eden/train/trainer.h"
 #include "eden/util/check.h"
+#include "eden/util/fs.h"
 #include "eden/util/torch_compat.h"
 
 namespace fs = std::filesystem;
@@ -376,4 +378,40 @@ TEST(Amp, EdenReLU6TrainsUnderBf16) {
   y.to(torch::kFloat).sum().backward();
   const auto expected = (x.detach() * 4 > 0).logical_and(x.detach() * 4 < 6).to(torch::kFloat) * 4;
   EXPECT_TRUE(torch::allclose(x.grad(), expected));
+}
+
+TEST(Pretrained, BackboneComesFromTheUpstreamRunAndTheHeadStaysFresh) {
+  auto data = eden::testing::make_blocks_splits(64, 32);
+  auto cfg = tiny_config();
+  cfg.epochs = 1;
+  train::RunOptions ro;
+  ro.progress = false;
+  cfg.out = temp_dir("upstream").string();
+  train::train_run(cfg, data, ro);
+  const auto upstream_file = (fs::path(cfg.out) / "model.safetensors").string();
+  const auto upstream = io::read_weights(upstream_file);
+
+  // Downstream: frozen for its only epoch, so its backbone must still be the upstream one.
+  auto down = cfg;
+  down.out = temp_dir("downstream").string();
+  down.pretrained = upstream_file;
+  down.pretrained_head = false;
+  down.unfreeze_epoch = 1;
+  down.seed = 5;
+  train::train_run(down, data, ro);
+  const auto after = io::read_weights((fs::path(down.out) / "model.safetensors").string());
+  auto model = tiny_model();
+  for (const auto& item : upstream) {
+    ASSERT_NE(after.find(item.key()), nullptr) << item.key();
+    if (model->is_head(item.key())) {
+      EXPECT_FALSE(after[item.key()].equal(item.value())) << item.key();
+    } else {
+      EXPECT_TRUE(after[item.key()].equal(item.value())) << item.key();
+    }
+  }
+  const auto info = nlohmann::json::parse(read_file(fs::path(down.out) / "run.json"));
+  EXPECT_EQ(info.at("pretrained").at("reinitialized"),
+            nlohmann::json::array({"head.weight", "head.bias"}));
+  fs::remove_all(cfg.out);
+  fs::remove_all(down.out);
 }

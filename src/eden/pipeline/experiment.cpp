@@ -42,13 +42,16 @@ void run_stage(const std::string& stage, train::TrainConfig cfg, const fs::path&
     const auto m = nlohmann::json::parse(read_file(metrics_path));
     if (m.value("epochs_completed", int64_t{0}) >= cfg.epochs) {
       fmt::print("[{}] complete in {}, kept\n", stage, dir.string());
+      std::fflush(stdout);
       return;
     }
     fmt::print("[{}] resuming {}\n", stage, dir.string());
+    std::fflush(stdout);
     train::resume_run(dir, options);
     return;
   }
   fmt::print("[{}] {} for {} epochs -> {}\n", stage, cfg.model, cfg.epochs, dir.string());
+  std::fflush(stdout);
   train::validate(cfg);
   train::train_run(cfg, options);
 }
@@ -126,6 +129,7 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const train::RunOpt
     run_stage("upstream", *cfg.upstream, *r.upstream_dir, options);
     if (candidate.pretrained.empty()) {
       candidate.pretrained = (*r.upstream_dir / train::RunFiles::kWeights).string();
+      candidate.pretrained_head = false;  // the upstream head knows other classes
     }
   }
   r.baseline_dir = r.dir / "baseline";

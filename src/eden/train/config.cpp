@@ -132,6 +132,8 @@ std::vector<ConfigField> make_fields() {
                    "cvnets); a head of another class count is re-initialised"),
       bool_field("pretrained_strict", &C::pretrained_strict,
                  "fail when pretrained tensors are missing or unexpected"),
+      bool_field("pretrained_head", &C::pretrained_head,
+                 "also load the head when its shape matches (false: fresh head for a new task)"),
       int_field("epochs", &C::epochs, 1, 100000, "number of epochs"),
       int_field("batch_size", &C::batch_size, 1, 1 << 20, "micro-batch size"),
       int_field("accum", &C::accum, 1, 1 << 16,

@@ -16,6 +16,7 @@ struct TrainConfig {
   std::string out;                // run directory; empty = runs/<model>-<timestamp>
   std::string pretrained;         // weights to start from (.safetensors or torch.save file)
   bool pretrained_strict = true;  // refuse missing/unexpected tensors (the head may differ)
+  bool pretrained_head = true;    // false: keep a fresh head (fine-tuning on other classes)
   // optimisation
   int64_t epochs = 3;
   int64_t batch_size = 128;

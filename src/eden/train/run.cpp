@@ -162,8 +162,23 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   nlohmann::json pretrained;
   if (!cfg.pretrained.empty() && saved_info == nullptr) {  // a resume restores its checkpoint
     EDEN_CHECK(fs::exists(cfg.pretrained), "--pretrained: ", cfg.pretrained, " does not exist");
-    const auto report = io::load_pretrained(*s.model, cfg.pretrained,
-                                            io::PretrainedOptions().strict(cfg.pretrained_strict));
+    // A fresh head is kept by restoring its initial tensors after the load.
+    std::vector<std::pair<std::string, torch::Tensor>> fresh_head;
+    if (!cfg.pretrained_head) {
+      for (const auto& p : s.model->named_parameters()) {
+        if (s.model->is_head(p.key())) fresh_head.emplace_back(p.key(), p.value().detach().clone());
+      }
+    }
+    auto report = io::load_pretrained(*s.model, cfg.pretrained,
+                                      io::PretrainedOptions().strict(cfg.pretrained_strict));
+    {
+      torch::NoGradGuard no_grad;
+      auto params = s.model->named_parameters();
+      for (const auto& [name, t] : fresh_head) {
+        params[name].copy_(t);
+        report.reinitialized.push_back(name);
+      }
+    }
     pretrained = {{"path", cfg.pretrained},
                   {"loaded", report.loaded.size()},
                   {"reinitialized", report.reinitialized},
