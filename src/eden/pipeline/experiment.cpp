@@ -93,22 +93,24 @@ ExperimentConfig load_experiment(const fs::path& path) {
 
 const char* default_experiment_yaml() {
   return R"(# eden run: the embedded default experiment (Fashion-MNIST, Debian's dataset-fashion-mnist).
-# The candidate's backbone is pretrained on classes 0-4 (upstream), then fine-tuned with E2AM
-# on classes 5-9; the baseline trains on classes 5-9 the conventional way.
+# The candidate's backbone is pretrained on classes 0-4 (upstream, energy reported as upstream),
+# then fine-tuned with E2AM on classes 5-9; the baseline (the card's ResNet-50) trains on
+# classes 5-9 the conventional way: fp32, no freezing, no accumulation, no L1.
 name: fashion-mnist-e2am
 common:
   data: /usr/share/datasets/fashion-mnist
   batch_size: 128
 upstream:
-  model: small_cnn
+  model: mobilevitv3_xxs
   classes: "0,1,2,3,4"
   epochs: 2
+  amp: true
 baseline:
   model: resnet50
   classes: "5,6,7,8,9"
   epochs: 2
 candidate:
-  model: small_cnn
+  model: mobilevitv3_xxs
   classes: "5,6,7,8,9"
   epochs: 3
   unfreeze_epoch: 1

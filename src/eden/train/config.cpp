@@ -159,6 +159,8 @@ std::vector<ConfigField> make_fields() {
                    "BatchNorm mode of the frozen backbone"),
       bool_field("amp", &C::amp,
                  "mixed precision: bf16 autocast on CPU, fp16 + loss scaling on CUDA"),
+      bool_field("channels_last", &C::channels_last,
+                 "channels-last (NHWC) memory format for activations and conv weights"),
       float_field("l1", &C::l1, 0.0, inf, "L1 penalty lambda on trainable weights"),
       choice_field("preload", &C::preload, {"host", "device"},
                    "keep the decoded data set in host RAM or on the device"),

@@ -37,6 +37,7 @@ struct TrainConfig {
   double unfreeze_lr_decay = 0.1;
   std::string frozen_bn = "eval";  // eval | train: BatchNorm mode of the frozen backbone
   bool amp = false;
+  bool channels_last = true;  // NHWC activations and conv weights (faster oneDNN convs on CPU)
   double l1 = 0.0;  // lambda of the L1 penalty on trainable weights
   // data pipeline
   std::string preload = "host";  // host | device

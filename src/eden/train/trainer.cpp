@@ -55,6 +55,7 @@ Trainer::Trainer(models::Classifier model, TrainConfig config, torch::Device dev
   EDEN_ASSERT(model_ != nullptr, "Trainer needs a model");
   EDEN_CHECK(updates_per_epoch > 0, "no training batches: the training set is empty");
   model_->to(device_);
+  apply_memory_format();
   optimizer_ = make_optimizer(*model_, config_);
   if (amp_ && device_.is_cuda()) scaler_.emplace();
   schedule_.kind = config_.schedule;
@@ -102,8 +103,9 @@ void Trainer::begin_epoch(int64_t epoch) {
   if (phase_ == Phase::kFrozen && config_.frozen_bn == "eval") freeze_backbone_batchnorm(*model_);
 }
 
-torch::Tensor Trainer::forward(const torch::Tensor& x) {
+torch::Tensor Trainer::forward(const torch::Tensor& x_in) {
   AutocastGuard autocast(device_.type(), amp_);
+  const auto x = prepare_input(x_in);
   if (phase_ == Phase::kFrozen && model_->is_training()) {
     torch::Tensor features;
     {
@@ -155,6 +157,21 @@ bool Trainer::optimizer_step() {
   for (auto& p : params) p.mutable_grad().reset();
   ++update_;
   return applied;
+}
+
+void Trainer::apply_memory_format() {
+  if (!config_.channels_last) return;
+  torch::NoGradGuard no_grad;
+  auto convert = [](torch::Tensor& t) {
+    if (t.dim() == 4) t.set_data(t.contiguous(torch::MemoryFormat::ChannelsLast));
+  };
+  for (auto& p : model_->parameters()) convert(p);
+  for (auto& b : model_->buffers()) convert(b);
+}
+
+torch::Tensor Trainer::prepare_input(const torch::Tensor& x) const {
+  return config_.channels_last && x.dim() == 4 ? x.contiguous(torch::MemoryFormat::ChannelsLast)
+                                               : x;
 }
 
 void Trainer::set_lr(double lr) {
@@ -225,7 +242,7 @@ eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
     torch::Tensor logits;
     {
       AutocastGuard autocast(device_.type(), amp_);
-      logits = model_->forward(batch.x).to(torch::kFloat);
+      logits = model_->forward(prepare_input(batch.x)).to(torch::kFloat);
     }
     if (!metrics) metrics.emplace(logits.size(1));
     const auto loss_sum =
@@ -288,6 +305,7 @@ int64_t Trainer::load_checkpoint(const std::string& path) {
   torch::serialize::InputArchive model_archive;
   archive.read("model", model_archive);
   model_->load(model_archive);
+  apply_memory_format();
   torch::serialize::InputArchive optim_archive;
   archive.read("optimizer", optim_archive);
   optimizer_->load(optim_archive);

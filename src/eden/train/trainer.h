@@ -107,6 +107,10 @@ class Trainer {
 
  private:
   void set_lr(double lr);
+  /// Puts 4-D parameters and buffers in the configured memory format (after load too).
+  void apply_memory_format();
+  /// The batch in the configured memory format.
+  torch::Tensor prepare_input(const torch::Tensor& x) const;
   double current_lr() const;
 
   models::Classifier model_;
