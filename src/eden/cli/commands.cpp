@@ -10,6 +10,9 @@ void register_all_commands(CLI::App& root, int& exit_code) {
   register_models_command(root, exit_code);
   register_measure_command(root, exit_code);
   register_env_command(root, exit_code);
+  register_compare_command(root, exit_code);
+  register_card_command(root, exit_code);
+  register_overview_command(root, exit_code);
 }
 
 }  // namespace eden::cli

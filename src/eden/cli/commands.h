@@ -12,6 +12,9 @@ void register_models_command(CLI::App& root, int& exit_code);
 void register_run_command(CLI::App& root, int& exit_code);
 void register_measure_command(CLI::App& root, int& exit_code);
 void register_env_command(CLI::App& root, int& exit_code);
+void register_compare_command(CLI::App& root, int& exit_code);
+void register_card_command(CLI::App& root, int& exit_code);
+void register_overview_command(CLI::App& root, int& exit_code);
 
 /// Builds the whole `eden` command line (used by main() and by the CLI tests).
 void register_all_commands(CLI::App& root, int& exit_code);

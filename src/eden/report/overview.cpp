@@ -1,0 +1,247 @@
+// Project overview: leaderboard and figure over every run of a folder (see overview.h).
+#include "eden/report/overview.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "eden/report/csv_log.h"
+#include "eden/report/escape.h"
+#include "eden/report/format.h"
+#include "eden/report/pareto.h"
+#include "eden/util/check.h"
+#include "eden/util/fs.h"
+
+namespace eden::report {
+namespace {
+
+constexpr double kJoulesPerKj = 1000.0;
+
+/// Canonical form for comparing paths; falls back to the absolute path.
+fs::path canonical_or_absolute(const fs::path& p) {
+  std::error_code ec;
+  fs::path c = fs::weakly_canonical(p, ec);
+  return ec ? fs::absolute(p).lexically_normal() : c;
+}
+
+std::string label_for(const fs::path& run_dir, const fs::path& root) {
+  const fs::path rel =
+      canonical_or_absolute(run_dir).lexically_relative(canonical_or_absolute(root));
+  if (rel.empty() || rel == ".") return canonical_or_absolute(run_dir).filename().string();
+  if (*rel.begin() == "..") return canonical_or_absolute(run_dir).filename().string();
+  return rel.generic_string();
+}
+
+/// "trades accuracy for energy" from "trades_accuracy_for_energy".
+std::string tradeoff_words(Tradeoff t) {
+  std::string s = to_string(t);
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
+}
+
+std::string csv_number(double v) {
+  return std::isfinite(v) ? fmt::format("{}", v) : "";
+}
+
+}  // namespace
+
+std::vector<fs::path> find_runs(const fs::path& root, int max_depth) {
+  std::error_code ec;
+  EDEN_CHECK(fs::is_directory(root, ec), "'", root.string(),
+             "' is not a directory; hint: pass the folder that holds your run directories");
+  if (is_run_directory(root)) return {root};  // a run directory is a project of one
+  std::vector<fs::path> runs;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  EDEN_CHECK(!ec, "cannot list '", root.string(), "': ", ec.message());
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    EDEN_CHECK(!ec, "cannot list '", root.string(), "': ", ec.message());
+    if (!it->is_directory(ec)) continue;
+    const std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (is_run_directory(it->path())) {
+      runs.push_back(it->path());
+      it.disable_recursion_pending();
+    } else if (it.depth() + 1 >= max_depth) {
+      it.disable_recursion_pending();
+    }
+  }
+  std::sort(runs.begin(), runs.end());
+  return runs;
+}
+
+Overview build_overview(const fs::path& root, const OverviewOptions& options) {
+  Overview ov;
+  ov.root = root;
+  std::vector<fs::path> dirs = find_runs(root, options.max_depth);
+  std::optional<fs::path> baseline_key;
+  if (options.baseline) {
+    baseline_key = canonical_or_absolute(*options.baseline);
+    const bool inside = std::any_of(dirs.begin(), dirs.end(), [&](const fs::path& d) {
+      return canonical_or_absolute(d) == *baseline_key;
+    });
+    if (!inside) dirs.push_back(*options.baseline);
+  }
+  for (const auto& dir : dirs) {
+    const bool is_baseline = baseline_key && canonical_or_absolute(dir) == *baseline_key;
+    try {
+      OverviewRow row;
+      row.run = load_run(dir);
+      row.label = label_for(dir, root);
+      row.is_baseline = is_baseline;
+      ov.rows.push_back(std::move(row));
+    } catch (const Error& e) {
+      if (is_baseline) throw;  // the user named it: say why it cannot be used
+      ov.skipped.emplace_back(dir, e.what());
+    }
+  }
+  EDEN_CHECK(!ov.rows.empty(), "no run directory under '", root.string(), "' could be read (",
+             dirs.size(), " folder(s) with metrics.json",
+             ov.skipped.empty() ? std::string() : ", first error: " + ov.skipped.front().second,
+             "); hint: a run directory is the --out folder of 'eden train'");
+
+  std::sort(ov.rows.begin(), ov.rows.end(), [](const OverviewRow& a, const OverviewRow& b) {
+    if (a.run.accuracy != b.run.accuracy) return a.run.accuracy > b.run.accuracy;
+    if (a.run.energy_j != b.run.energy_j) return a.run.energy_j < b.run.energy_j;
+    return a.label < b.label;
+  });
+  if (options.baseline) {
+    for (std::size_t i = 0; i < ov.rows.size(); ++i) {
+      if (ov.rows[i].is_baseline) ov.baseline_index = i;
+    }
+    ov.baseline_rule = "chosen with --baseline";
+  } else {
+    ov.baseline_index = 0;  // rows are sorted: the most accurate, least energy among ties
+    ov.rows[0].is_baseline = true;
+    ov.baseline_rule = "the most accurate run (no --baseline given)";
+  }
+
+  std::vector<EnergyAccuracy> points;
+  for (const auto& r : ov.rows) points.push_back({r.run.energy_j, r.run.accuracy});
+  const std::vector<bool> front = pareto_front(points);
+  const RunRecord& base = ov.rows[ov.baseline_index].run;
+  for (std::size_t i = 0; i < ov.rows.size(); ++i) {
+    auto& r = ov.rows[i];
+    r.pareto = front[i];
+    r.accuracy_per_kj = r.run.energy_j > 0 ? r.run.accuracy / (r.run.energy_j / kJoulesPerKj)
+                                           : std::numeric_limits<double>::quiet_NaN();
+    if (i != ov.baseline_index) r.delta = compare_runs(r.run, base, options.delta);
+  }
+  return ov;
+}
+
+std::string overview_markdown(const Overview& ov, const std::string& figure) {
+  const auto& base = ov.rows[ov.baseline_index];
+  std::string out = "# EDEN Project Overview\n\n";
+  out += fmt::format("{} run(s) under {}. Baseline for EAG: {} ({}), {}.\n\n", ov.rows.size(),
+                     markdown_text(canonical_or_absolute(ov.root).filename().string()),
+                     markdown_text(base.label), markdown_text(base.run.model), ov.baseline_rule);
+  out +=
+      "| # | Run | Model | Accuracy | Macro-F1 | Energy (J) | Energy source | CO₂ (kg) | "
+      "EAG (ΔAcc/ΔJ) | Against the baseline | Accuracy per kJ | Pareto front |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (std::size_t i = 0; i < ov.rows.size(); ++i) {
+    const auto& r = ov.rows[i];
+    std::string eag = "—", versus = "baseline";
+    if (r.delta) {
+      eag = r.delta->eag_meaningful ? format_scientific(r.delta->eag, 5) : "n/a";
+      versus = tradeoff_words(r.delta->tradeoff);
+    }
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", i + 1,
+                       markdown_text(r.label), markdown_text(r.run.model),
+                       format_fixed(r.run.accuracy, 4), format_fixed(r.run.macro_f1, 4),
+                       format_energy_j(r.run.energy_j), markdown_text(r.run.energy_source),
+                       format_quantity(r.run.co2_kg), eag, versus,
+                       format_quantity(r.accuracy_per_kj), r.pareto ? "✓" : "");
+  }
+  out +=
+      "\nEAG = (accuracy − baseline accuracy) / (energy − baseline energy), in accuracy "
+      "(fraction) per joule; \"n/a\" when the energies differ by less than 1% of the baseline's. "
+      "Accuracy per kJ = accuracy / (energy in J / 1000). A run is on the Pareto front when no "
+      "other run is both cheaper and more accurate.\n";
+  bool estimated = false;
+  for (const auto& r : ov.rows) estimated = estimated || r.run.energy_source != "measured";
+  if (estimated) {
+    out +=
+        "\n> ⚠ Some energies are estimated (energy source not \"measured\"): they come from a "
+        "power model, not a meter, and can be off by tens of percent.\n";
+  }
+  if (!figure.empty()) {
+    out += fmt::format("\n![Project-Wide Overview]({})\n", url_path(figure));
+  }
+  if (!ov.skipped.empty()) {
+    out += "\n## Skipped folders\n\n";
+    for (const auto& [dir, why] : ov.skipped) {
+      out += fmt::format("- {}: {}\n", markdown_text(label_for(dir, ov.root)), markdown_text(why));
+    }
+  }
+  return out;
+}
+
+std::string overview_csv(const Overview& ov) {
+  std::string out =
+      "rank,run,model,data,accuracy,macro_f1,energy_j,energy_source,co2_kg,eag,tradeoff,"
+      "accuracy_per_kj,pareto_front,baseline\n";
+  for (std::size_t i = 0; i < ov.rows.size(); ++i) {
+    const auto& r = ov.rows[i];
+    const std::vector<std::string> fields = {
+        std::to_string(i + 1),
+        r.label,
+        r.run.model,
+        r.run.data,
+        csv_number(r.run.accuracy),
+        csv_number(r.run.macro_f1),
+        csv_number(r.run.energy_j),
+        r.run.energy_source,
+        csv_number(r.run.co2_kg),
+        r.delta && r.delta->eag_meaningful ? csv_number(r.delta->eag) : "",
+        r.delta ? to_string(r.delta->tradeoff) : "baseline",
+        csv_number(r.accuracy_per_kj),
+        r.pareto ? "true" : "false",
+        r.is_baseline ? "true" : "false",
+    };
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+      out += (k ? "," : "") + csv_escape(single_line(fields[k]));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::vector<OverviewPoint> overview_points(const Overview& ov) {
+  std::vector<OverviewPoint> points;
+  for (const auto& r : ov.rows) {
+    points.push_back(
+        {r.label + " · " + r.run.model, r.run.energy_j, r.run.accuracy, r.is_baseline, r.pareto});
+  }
+  return points;
+}
+
+OverviewFiles write_overview(const Overview& ov, const fs::path& out_dir) {
+  ensure_directory(out_dir);
+  OverviewFiles files;
+  files.markdown = out_dir / "overview.md";
+  files.csv = out_dir / "overview.csv";
+  std::string figure_name;
+  if (figures_available(&files.figure_note)) {
+    try {
+      files.figure =
+          plot_overview(overview_points(ov),
+                        fmt::format("{} run(s) in {}: training energy vs accuracy", ov.rows.size(),
+                                    canonical_or_absolute(ov.root).filename().string()),
+                        out_dir / "overview");
+      figure_name = "overview.png";
+    } catch (const Error& e) {
+      files.figure_note = e.what();  // e.g. no run has energy: the leaderboard still stands
+    }
+  }
+  write_file_atomic(files.markdown, overview_markdown(ov, figure_name));
+  write_file_atomic(files.csv, overview_csv(ov));
+  return files;
+}
+
+}  // namespace eden::report

@@ -1,0 +1,67 @@
+// The project overview: every run under a folder as a leaderboard (overview.md, overview.csv)
+// with EAG against one baseline, accuracy per kJ and the Pareto front, plus the overview figure.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "eden/report/figures.h"
+#include "eden/report/green_delta.h"
+#include "eden/report/run_record.h"
+
+namespace eden::report {
+
+struct OverviewOptions {
+  /// The run EAG is computed against; when unset, the most accurate run (ties: less energy).
+  std::optional<fs::path> baseline;
+  GreenDeltaOptions delta;
+  int max_depth = 4;  // folder levels below the root searched for runs
+};
+
+struct OverviewRow {
+  RunRecord run;
+  std::string label;  // the run directory relative to the overview's root
+  bool is_baseline = false;
+  bool pareto = false;              // on the (energy, accuracy) Pareto front
+  std::optional<GreenDelta> delta;  // against the baseline; none for the baseline itself
+  double accuracy_per_kj = 0.0;     // accuracy / (energy_j / 1000); NaN without energy
+};
+
+struct Overview {
+  fs::path root;
+  std::vector<OverviewRow> rows;  // by accuracy (best first), then energy (least first)
+  std::size_t baseline_index = 0;
+  std::string baseline_rule;                              // how the baseline was chosen, in words
+  std::vector<std::pair<fs::path, std::string>> skipped;  // run folders that failed to load
+};
+
+/// Run directories (folders with metrics.json) under `root` down to `max_depth` levels (1 =
+/// direct subfolders), sorted by path; just `root` when it is a run directory itself. Hidden
+/// folders are not searched, nor folders inside a run directory.
+std::vector<fs::path> find_runs(const fs::path& root, int max_depth = 4);
+
+/// Loads every run under `root` (and options.baseline when it lies elsewhere). A run that fails
+/// to load is listed in `skipped`; throws eden::Error when no run loads or the baseline does not.
+Overview build_overview(const fs::path& root, const OverviewOptions& options = {});
+
+/// The leaderboard as Markdown; `figure` is the overview figure's file name, "" for none.
+std::string overview_markdown(const Overview& overview, const std::string& figure = "");
+/// The leaderboard as CSV (full-precision numbers, one row per run, best first).
+std::string overview_csv(const Overview& overview);
+/// The figure's points, labelled "<label> · <model>".
+std::vector<OverviewPoint> overview_points(const Overview& overview);
+
+struct OverviewFiles {
+  fs::path markdown;
+  fs::path csv;
+  std::optional<FigureFiles> figure;  // none when figures are unavailable
+  std::string figure_note;            // why there is no figure
+};
+
+/// Writes overview.md, overview.csv and overview.png/.svg into `out_dir`.
+OverviewFiles write_overview(const Overview& overview, const fs::path& out_dir);
+
+}  // namespace eden::report
