@@ -142,6 +142,10 @@ void register_run_command(CLI::App& root, int& exit_code) {
     if (!out->empty()) cfg.out = *out;
     const auto r = pipeline::run_experiment(cfg);
     fmt::print("\nexperiment directory: {}\n", r.dir.string());
+    fmt::print("model card:           {}\n", r.card.string());
+    fmt::print("green delta table:    {}\n", r.green_delta.string());
+    fmt::print("project overview:     {}\n", r.overview.string());
+    for (const auto& f : r.figures) fmt::print("figure:               {}\n", f.string());
     exit_code = 0;
   });
 }

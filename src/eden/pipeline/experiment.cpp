@@ -6,6 +6,10 @@
 
 #include <ctime>
 
+#include "eden/report/green_delta.h"
+#include "eden/report/model_card.h"
+#include "eden/report/overview.h"
+#include "eden/report/run_record.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
 
@@ -138,6 +142,38 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const train::RunOpt
   run_stage("baseline", cfg.baseline, r.baseline_dir, options);
   r.candidate_dir = r.dir / "candidate";
   run_stage("candidate", candidate, r.candidate_dir, options);
+
+  // The energy that produced the candidate's backbone is part of its cost: record it.
+  if (r.upstream_dir) {
+    const auto upstream = nlohmann::json::parse(read_file(*r.upstream_dir / "metrics.json"));
+    const auto path = r.candidate_dir / train::RunFiles::kMetrics;
+    auto m = nlohmann::json::parse(read_file(path));
+    m["upstream_run"] = fs::relative(*r.upstream_dir, r.dir).string();
+    m["upstream_energy_j"] = upstream.value("energy_j", 0.0);
+    m["upstream_energy_source"] = upstream.value("energy_source", std::string("none"));
+    write_file_atomic(path, m.dump(2) + "\n");
+  }
+
+  fmt::print("[report] comparison, model card, overview\n");
+  std::fflush(stdout);
+  const auto cand = report::load_run(r.candidate_dir);
+  const auto base = report::load_run(r.baseline_dir);
+  const auto delta = report::compare_runs(cand, base);
+  const auto table = report::write_green_delta(delta, cand, base, r.candidate_dir);
+  report::CardOptions card_options;
+  card_options.project_dir = r.dir;
+  const auto card = report::write_model_card(cand, base, card_options);
+  report::OverviewOptions overview_options;
+  overview_options.baseline = r.baseline_dir;
+  const auto overview =
+      report::write_overview(report::build_overview(r.dir, overview_options), r.dir);
+  r.green_delta = table.first;
+  r.card = card.readme;
+  r.overview = overview.markdown;
+  if (card.training_curve) r.figures.push_back(card.training_curve->png);
+  if (card.overview) r.figures.push_back(card.overview->png);
+  if (overview.figure) r.figures.push_back(overview.figure->png);
+  fmt::print("{}\n", report::describe(delta));
   return r;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "eden/train/config.h"
 #include "eden/train/run.h"
@@ -34,6 +35,10 @@ struct ExperimentResult {
   std::optional<std::filesystem::path> upstream_dir;
   std::filesystem::path baseline_dir;
   std::filesystem::path candidate_dir;
+  std::filesystem::path green_delta;  // green_delta.md
+  std::filesystem::path card;         // the candidate's README.md (Hugging Face model card)
+  std::filesystem::path overview;     // overview.md
+  std::vector<std::filesystem::path> figures;
 };
 
 /// Runs (or resumes) every stage into `cfg.out`; completed runs are kept, not redone.
