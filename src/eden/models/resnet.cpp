@@ -46,7 +46,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options_) : options(options_) {
 }
 
 torch::Tensor ResNetImpl::forward_features(torch::Tensor x) {
-  x = maxpool->forward(torch::relu(bn1->forward(conv1->forward(x))));
+  x = maxpool->forward(bn1->forward(conv1->forward(x)).relu_());
   x = layer4->forward(layer3->forward(layer2->forward(layer1->forward(x))));
   return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
 }

@@ -28,9 +28,12 @@ BasicBlockImpl::BasicBlockImpl(const ResidualBlockOptions& o) {
 }
 
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
-  auto y = torch::relu(bn1->forward(conv1->forward(x)));
+  // In-place ReLU and add (as torchvision): BN and add backward need no outputs, and it
+  // saves an allocation and a memory pass per op.
+  auto y = bn1->forward(conv1->forward(x)).relu_();
   y = bn2->forward(conv2->forward(y));
-  return torch::relu(y + (downsample ? downsample->forward(x) : x));
+  y += downsample ? downsample->forward(x) : x;
+  return torch::relu_(y);
 }
 
 BottleneckImpl::BottleneckImpl(const ResidualBlockOptions& o) {
@@ -46,10 +49,11 @@ BottleneckImpl::BottleneckImpl(const ResidualBlockOptions& o) {
 }
 
 torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
-  auto y = torch::relu(bn1->forward(conv1->forward(x)));
-  y = torch::relu(bn2->forward(conv2->forward(y)));
+  auto y = bn1->forward(conv1->forward(x)).relu_();
+  y = bn2->forward(conv2->forward(y)).relu_();
   y = bn3->forward(conv3->forward(y));
-  return torch::relu(y + (downsample ? downsample->forward(x) : x));
+  y += downsample ? downsample->forward(x) : x;
+  return torch::relu_(y);
 }
 
 }  // namespace eden::models
