@@ -38,7 +38,7 @@ struct TrainConfig {
   std::string frozen_bn = "eval";  // eval | train: BatchNorm mode of the frozen backbone
   bool amp = false;
   bool channels_last = true;  // NHWC activations and conv weights (faster oneDNN convs on CPU)
-  double l1 = 0.0;  // lambda of the L1 penalty on trainable weights
+  double l1 = 0.0;            // lambda of the L1 penalty on trainable weights
   // data pipeline
   std::string preload = "host";  // host | device
   int64_t crop_padding = 0;
