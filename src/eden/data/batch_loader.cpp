@@ -32,7 +32,14 @@ std::string to_string(Preload p) {
 
 Normalization measure_normalization(const ImageDataset& ds) {
   EDEN_CHECK(ds.size() > 0, "cannot measure normalisation of an empty data set");
-  const auto per_channel = ds.images.transpose(0, 1).reshape({ds.channels(), -1});
+  constexpr int64_t kEncodedSample = 2048;
+  const auto images =
+      ds.is_encoded()
+          ? ds.gather(torch::linspace(0, ds.size() - 1, std::min(ds.size(), kEncodedSample))
+                          .round()
+                          .to(torch::kLong))
+          : ds.images;
+  const auto per_channel = images.transpose(0, 1).reshape({ds.channels(), -1});
   Normalization n;
   for (int64_t c = 0; c < ds.channels(); ++c) {
     const auto v = per_channel[c].to(torch::kDouble).div_(255.0);
@@ -56,14 +63,24 @@ BatchLoader::BatchLoader(const ImageDataset& ds, LoaderOptions options)
                  static_cast<int64_t>(options_.norm.std.size()) == c,
              "normalisation has ", options_.norm.mean.size(), " channels, data has ", c);
 
+  EDEN_CHECK(options_.rrc_scale_min > 0 && options_.rrc_scale_min <= 1 &&
+                 options_.rrc_ratio_min > 0 && options_.rrc_ratio_min <= options_.rrc_ratio_max,
+             "random-resized-crop: bad scale/ratio range");
   const bool on_device = options_.preload == Preload::kDevice;
   EDEN_CHECK(!on_device || options_.device.is_cuda(),
              "--preload device needs a CUDA device (got --device ", options_.device.str(), ")");
-  if (on_device) {
+  EDEN_CHECK(!on_device || !ds.is_encoded(),
+             "--preload device: the data set is held encoded (it does not fit the memory budget "
+             "decoded); hint: --preload host");
+  if (ds.is_encoded()) {
+    encoded_ = ds;
+    labels_ = ds.labels;
+  } else if (on_device) {
     images_ = ds.images.to(options_.device);
     labels_ = ds.labels.to(options_.device);
   } else if (options_.device.is_cuda()) {
-    images_ = ds.images.pin_memory();  // async host->device copies
+    // async host->device copies; image folders are allocated pinned already
+    images_ = ds.images.is_pinned() ? ds.images : ds.images.pin_memory();
     labels_ = ds.labels.pin_memory();
   } else {
     images_ = ds.images;
@@ -79,7 +96,17 @@ BatchLoader::BatchLoader(const ImageDataset& ds, LoaderOptions options)
   set_epoch(0);
 }
 
+BatchLoader::~BatchLoader() {
+  try {
+    if (prefetch_.valid()) prefetch_.wait();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor only waits
+  }
+}
+
 void BatchLoader::set_epoch(int64_t epoch) {
+  if (prefetch_.valid()) prefetch_.wait();  // decoded for the old order: discard
+  prefetch_ = {};
+  prefetched_ = -1;
   epoch_ = epoch;
   const int64_t n = labels_.size(0);
   if (options_.shuffle) {
@@ -88,7 +115,7 @@ void BatchLoader::set_epoch(int64_t epoch) {
   } else {
     order_ = torch::arange(n, torch::kLong);
   }
-  order_ = order_.to(images_.device());
+  order_ = order_.to(labels_.device());
 }
 
 int64_t BatchLoader::num_batches() const {
@@ -121,14 +148,82 @@ torch::Tensor BatchLoader::augment(torch::Tensor x, at::Generator& gen) const {
   return x;
 }
 
-Batch BatchLoader::batch(int64_t i) const {
-  EDEN_ASSERT(i >= 0 && i < num_batches(), "batch index ", i, " of ", num_batches());
+torch::Tensor BatchLoader::batch_indices(int64_t i) const {
   const int64_t n = labels_.size(0);
   const int64_t start = i * options_.batch_size;
-  const int64_t len = std::min(options_.batch_size, n - start);
-  const auto idx = order_.narrow(0, start, len);
-  auto x = images_.index_select(0, idx);  // (B, C, H, W) uint8, one gather
-  auto y = labels_.index_select(0, idx);
+  return order_.narrow(0, start, std::min(options_.batch_size, n - start));
+}
+
+torch::Tensor BatchLoader::pixels(int64_t i) const {
+  if (!encoded_.is_encoded()) return images_.index_select(0, batch_indices(i));  // one gather
+  torch::Tensor x;
+  if (prefetched_ == i && prefetch_.valid()) {
+    x = prefetch_.get();
+  } else {
+    if (prefetch_.valid()) prefetch_.wait();
+    x = encoded_.gather(batch_indices(i));
+  }
+  prefetched_ = -1;
+  if (i + 1 < num_batches()) {  // decode the next batch while this one trains
+    prefetched_ = i + 1;
+    prefetch_ = std::async(std::launch::async, [this, idx = batch_indices(i + 1)] {
+      return encoded_.gather(idx);
+    });
+  }
+  return x;
+}
+
+torch::Tensor BatchLoader::random_resized_crop(const torch::Tensor& x, at::Generator& gen) const {
+  // torchvision's RandomResizedCrop.get_params, vectorised: 10 draws per sample, the first that
+  // fits wins, else a centre crop at the clamped aspect ratio.
+  const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
+  constexpr int64_t kTries = 10;
+  auto dopt = torch::TensorOptions().dtype(torch::kDouble);
+  const double area = static_cast<double>(h * w);
+  auto target = torch::rand({b, kTries}, gen, dopt) * (1.0 - options_.rrc_scale_min) +
+                options_.rrc_scale_min;
+  target = target * area;
+  const double lr0 = std::log(options_.rrc_ratio_min), lr1 = std::log(options_.rrc_ratio_max);
+  auto aspect = torch::exp(torch::rand({b, kTries}, gen, dopt) * (lr1 - lr0) + lr0);
+  auto cw = torch::sqrt(target * aspect).round();
+  auto ch = torch::sqrt(target / aspect).round();
+  auto ok = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h);
+  auto first = ok.to(torch::kInt).argmax(1, /*keepdim=*/true);  // first fitting try
+  auto any = ok.any(1);
+  // fallback: whole image at the clamped ratio
+  const double in_ratio = static_cast<double>(w) / static_cast<double>(h);
+  double fw = static_cast<double>(w), fh = static_cast<double>(h);
+  if (in_ratio < options_.rrc_ratio_min) {
+    fh = std::round(fw / options_.rrc_ratio_min);
+  } else if (in_ratio > options_.rrc_ratio_max) {
+    fw = std::round(fh * options_.rrc_ratio_max);
+  }
+  cw = torch::where(any, cw.gather(1, first).squeeze(1), torch::full({b}, fw, dopt));
+  ch = torch::where(any, ch.gather(1, first).squeeze(1), torch::full({b}, fh, dopt));
+  auto u = torch::rand({2, b}, gen, dopt);
+  auto top = torch::where(any, (u[0] * (h - ch + 1)).floor(), ((h - ch) / 2).floor());
+  auto left = torch::where(any, (u[1] * (w - cw + 1)).floor(), ((w - cw) / 2).floor());
+  // Affine map from output to input in grid_sample's [-1, 1] coordinates (align_corners=false).
+  auto theta = torch::zeros({b, 2, 3}, dopt);
+  theta.select(1, 0).select(1, 0).copy_(cw / w);
+  theta.select(1, 0).select(1, 2).copy_((2 * left + cw) / w - 1);
+  theta.select(1, 1).select(1, 1).copy_(ch / h);
+  theta.select(1, 1).select(1, 2).copy_((2 * top + ch) / h - 1);
+  theta = theta.to(x.options());
+  const auto grid = torch::nn::functional::affine_grid(theta, {b, x.size(1), h, w},
+                                                       /*align_corners=*/false);
+  namespace F = torch::nn::functional;
+  return F::grid_sample(x, grid,
+                        F::GridSampleFuncOptions()
+                            .mode(torch::kBilinear)
+                            .padding_mode(torch::kBorder)
+                            .align_corners(false));
+}
+
+Batch BatchLoader::batch(int64_t i) const {
+  EDEN_ASSERT(i >= 0 && i < num_batches(), "batch index ", i, " of ", num_batches());
+  auto x = pixels(i);  // (B, C, H, W) uint8
+  auto y = labels_.index_select(0, batch_indices(i));
   if (options_.crop_padding > 0 || options_.hflip) {
     auto gen = make_generator(options_.seed, epoch_, i);
     x = augment(x, gen);
@@ -137,7 +232,12 @@ Batch BatchLoader::batch(int64_t i) const {
   x = x.to(options_.device, /*non_blocking=*/async);
   y = y.to(options_.device, /*non_blocking=*/async);
   Batch out;
-  out.x = x.to(torch::kFloat).sub_(mean_).mul_(inv_std_);
+  out.x = x.to(torch::kFloat);
+  if (options_.random_resized_crop) {
+    auto gen = make_generator(options_.seed, epoch_, i + (int64_t{1} << 40));
+    out.x = random_resized_crop(out.x, gen);
+  }
+  out.x.sub_(mean_).mul_(inv_std_);
   out.y = y;
   return out;
 }

@@ -1,8 +1,11 @@
 // Batches from an in-RAM data set by index: no DataLoader, no per-sample copies. Augmentation
-// (random crop with padding, horizontal flip) and normalisation run on whole batches.
+// (random crop with padding, random-resized crop, horizontal flip) and normalisation run on
+// whole batches. Encoded data sets are decoded one batch ahead on a thread pool.
 #pragma once
 
 #include <torch/torch.h>
+
+#include <future>
 
 #include <string>
 #include <vector>
@@ -24,7 +27,8 @@ struct Normalization {
   std::vector<double> mean;
   std::vector<double> std;
 };
-/// Measures the per-channel statistics of `ds` (one pass over its uint8 tensor).
+/// Measures the per-channel statistics of `ds` (one pass over its uint8 tensor; for an encoded
+/// data set, over an evenly spaced sample of at most 2048 images).
 Normalization measure_normalization(const ImageDataset& ds);
 
 struct LoaderOptions {
@@ -34,6 +38,10 @@ struct LoaderOptions {
   uint64_t seed = 0;
   int64_t crop_padding = 0;  // random crop of the original size after zero padding; 0 = off
   bool hflip = false;        // random horizontal flip with p = 0.5
+  bool random_resized_crop = false;  // torchvision RandomResizedCrop to the stored size
+  double rrc_scale_min = 0.08;       // area fraction range [rrc_scale_min, 1]
+  double rrc_ratio_min = 3.0 / 4.0;  // aspect ratio range [min, max], drawn log-uniformly
+  double rrc_ratio_max = 4.0 / 3.0;
   Normalization norm;        // empty = 0.5 / 0.5 per channel
   torch::Device device = torch::kCPU;
   Preload preload = Preload::kHost;
@@ -48,6 +56,9 @@ class BatchLoader {
  public:
   /// Keeps a reference to `ds`'s tensors (moved to the device for Preload::kDevice).
   BatchLoader(const ImageDataset& ds, LoaderOptions options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
 
   /// Sets the sample order for `epoch`: a permutation that depends only on (seed, epoch).
   void set_epoch(int64_t epoch);
@@ -59,14 +70,21 @@ class BatchLoader {
 
  private:
   torch::Tensor augment(torch::Tensor x, at::Generator& gen) const;  // uint8 in, uint8 out
+  // (B, C, H, W) float -> same shape, each sample a random crop resized back (bilinear).
+  torch::Tensor random_resized_crop(const torch::Tensor& x, at::Generator& gen) const;
+  torch::Tensor pixels(int64_t i) const;  // uint8 pixels of batch i (decoded ahead if encoded)
+  torch::Tensor batch_indices(int64_t i) const;
 
   LoaderOptions options_;
-  torch::Tensor images_;  // (N, C, H, W) uint8, host (maybe pinned) or device
+  ImageDataset encoded_;  // encoded mode: the data set (pixels decoded per batch)
+  torch::Tensor images_;  // (N, C, H, W) uint8, host (maybe pinned) or device; decoded mode
   torch::Tensor labels_;  // (N) int64, same place as images_
   torch::Tensor order_;   // (N) int64 on images_' device
   torch::Tensor mean_;    // (1, C, 1, 1) float, scaled to [0, 255] units
   torch::Tensor inv_std_;
   int64_t epoch_ = 0;
+  mutable int64_t prefetched_ = -1;  // batch whose pixels prefetch_ decodes
+  mutable std::future<torch::Tensor> prefetch_;
 };
 
 }  // namespace eden::data

@@ -1,92 +1,26 @@
 // IDX (MNIST-family) reader: gunzip in memory with zlib, validate the header against the payload.
 #include "eden/data/idx_reader.h"
 
-#include <zlib.h>
-
 #include <cstring>
-#include <limits>
 
+#include "eden/data/idx_format.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
 
 namespace eden::data {
-namespace {
-
-constexpr uint8_t kIdxTypeUByte = 0x08;
-constexpr int kMaxIdxDims = 4;
-constexpr size_t kMaxDecompressedBytes = size_t{8} << 30;  // refuse gzip bombs above 8 GiB
-
-bool is_gzip(const std::string& raw) {
-  return raw.size() >= 2 && static_cast<uint8_t>(raw[0]) == 0x1f &&
-         static_cast<uint8_t>(raw[1]) == 0x8b;
-}
-
-std::vector<uint8_t> gunzip(const std::string& raw, const std::string& what) {
-  z_stream zs{};
-  EDEN_CHECK(inflateInit2(&zs, 16 + MAX_WBITS) == Z_OK, what, ": zlib init failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-  zs.avail_in = static_cast<uInt>(raw.size());
-  std::vector<uint8_t> out(std::max<size_t>(raw.size() * 4, 1 << 16));
-  size_t produced = 0;
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    if (produced == out.size()) {
-      if (out.size() >= kMaxDecompressedBytes) {
-        inflateEnd(&zs);
-        EDEN_CHECK(false, what, ": decompresses to more than 8 GiB; not an IDX file?");
-      }
-      out.resize(std::min(out.size() * 2, kMaxDecompressedBytes));
-    }
-    zs.next_out = out.data() + produced;
-    zs.avail_out = static_cast<uInt>(out.size() - produced);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    produced = out.size() - zs.avail_out;
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // input ended before the stream did
-    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) break;
-  }
-  inflateEnd(&zs);
-  EDEN_CHECK(rc == Z_STREAM_END, what, ": corrupt or truncated gzip stream",
-             zs.msg != nullptr ? std::string(" (") + zs.msg + ")" : std::string());
-  out.resize(produced);
-  return out;
-}
-
-}  // namespace
 
 torch::Tensor parse_idx(const std::vector<uint8_t>& bytes, const std::string& what) {
-  EDEN_CHECK(bytes.size() >= 4, what, ": too short for an IDX header (", bytes.size(), " bytes)");
-  EDEN_CHECK(bytes[0] == 0 && bytes[1] == 0, what, ": bad magic number 0x", std::hex,
-             (int{bytes[0]} << 24 | int{bytes[1]} << 16 | int{bytes[2]} << 8 | int{bytes[3]}),
-             std::dec, "; not an IDX file");
-  EDEN_CHECK(bytes[2] == kIdxTypeUByte, what, ": IDX element type 0x", std::hex, int{bytes[2]},
-             std::dec, " is not unsigned byte (0x08)");
-  const int ndims = bytes[3];
-  EDEN_CHECK(ndims >= 1 && ndims <= kMaxIdxDims, what, ": IDX rank ", ndims, " not in [1, 4]");
-  const size_t header = 4 + 4 * static_cast<size_t>(ndims);
-  EDEN_CHECK(bytes.size() >= header, what, ": truncated IDX header");
-  std::vector<int64_t> shape;
-  size_t count = 1;
-  for (int d = 0; d < ndims; ++d) {
-    const uint8_t* p = bytes.data() + 4 + 4 * d;
-    const uint32_t dim = uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-    EDEN_CHECK(dim > 0 && dim <= (1u << 30), what, ": dimension ", d, " is ", dim);
-    EDEN_CHECK(count <= std::numeric_limits<size_t>::max() / dim, what, ": shape overflows");
-    count *= dim;
-    shape.push_back(dim);
-  }
-  const size_t payload = bytes.size() - header;
-  EDEN_CHECK(payload >= count, what, ": truncated: header promises ", count,
-             " bytes of data, file has ", payload);
-  EDEN_CHECK(payload == count, what, ": ", payload - count, " unexpected bytes after the data");
-  auto t = torch::empty(shape, torch::kUInt8);
-  std::memcpy(t.data_ptr<uint8_t>(), bytes.data() + header, count);
+  const IdxLayout layout = parse_idx_layout(bytes.data(), bytes.size(), what);
+  auto t = torch::empty(layout.shape, torch::kUInt8);
+  std::memcpy(t.data_ptr<uint8_t>(), bytes.data() + layout.header_bytes, layout.count);
   return t;
 }
 
 torch::Tensor read_idx_file(const std::filesystem::path& path) {
   const std::string what = path.string();
-  std::string raw = read_file(path);
-  if (is_gzip(raw)) return parse_idx(gunzip(raw, what), what);
+  const std::string raw = read_file(path);
+  const auto* data = reinterpret_cast<const uint8_t*>(raw.data());
+  if (is_gzip(data, raw.size())) return parse_idx(gunzip(data, raw.size(), what), what);
   return parse_idx(std::vector<uint8_t>(raw.begin(), raw.end()), what);
 }
 
@@ -142,6 +76,8 @@ DataSplits load_mnist_folder(const std::filesystem::path& dir) {
   }
   DataSplits splits;
   splits.name = fashion ? "fashion-mnist" : folder;
+  splits.report.format = "idx";
+  splits.report.split = "files";
   splits.train =
       load_idx_split(find("train-images-idx3-ubyte"), find("train-labels-idx1-ubyte"), classes);
   splits.test =
@@ -149,6 +85,9 @@ DataSplits load_mnist_folder(const std::filesystem::path& dir) {
   EDEN_CHECK(
       splits.train.height() == splits.test.height() && splits.train.width() == splits.test.width(),
       "data folder ", dir, ": train and test image sizes differ");
+  splits.report.files_seen = 4;
+  splits.report.images_loaded = splits.train.size() + splits.test.size();
+  splits.report.ram_bytes = splits.train.images.nbytes() + splits.test.images.nbytes();
   return splits;
 }
 

@@ -67,7 +67,8 @@ std::vector<ModelSpec> register_builtin_models() {
     const auto preset = v.preset;
     add({v.name, v.description,
          factory_for<MobileViTv3, MobileViTv3Options>(
-             [preset](const ModelOptions& o) { return preset().base(o); })});
+             [preset](const ModelOptions& o) { return preset().base(o); }),
+         "unit"});
   }
   // MobileViTv3 (v2-based): separable linear attention, width multiplier.
   struct LinearVariant {
@@ -85,7 +86,8 @@ std::vector<ModelSpec> register_builtin_models() {
     const double w = v.width;
     add({v.name, v.description,
          factory_for<MobileViTv3Linear, MobileViTv3LinearOptions>(
-             [w](const ModelOptions& o) { return MobileViTv3LinearOptions::width(w).base(o); })});
+             [w](const ModelOptions& o) { return MobileViTv3LinearOptions::width(w).base(o); }),
+         "unit"});
   }
   return specs;
 }

@@ -13,6 +13,9 @@ struct ModelSpec {
   std::string name;
   std::string description;
   std::function<Classifier(const ModelOptions&)> factory;
+  /// The input normalisation its reference weights were trained with: "imagenet" (torchvision:
+  /// ImageNet mean/std) or "unit" (cvnets MobileViT: pixels / 255, no mean/std).
+  std::string input_normalization = "imagenet";
 };
 
 /// Every built-in model, in display order. Filled once by register_builtin_models().

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "eden/data/image_folder.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
 
@@ -162,6 +163,30 @@ std::vector<ConfigField> make_fields() {
       bool_field("channels_last", &C::channels_last,
                  "channels-last (NHWC) memory format for activations and conv weights"),
       float_field("l1", &C::l1, 0.0, inf, "L1 penalty lambda on trainable weights"),
+      choice_field("data_format", &C::data_format, {"auto", "idx", "cifar", "folder"},
+                   "data set layout; auto = IDX files, CIFAR binaries, else class folders"),
+      int_field("image_size", &C::image_size, 8, 4096,
+                "image folders: stored side after Resize(S) + CenterCrop(S)"),
+      float_field("val_split", &C::val_split, 0.0, 0.95,
+                  "image folders without train/val sub-trees: stratified hold-out fraction"),
+      int_field("limit_per_class", &C::limit_per_class, 0, kIntMax,
+                "image folders: first N files (sorted) of each class folder; 0 = all"),
+      {"memory_budget",
+       "image folders: RAM for decoded pixels (e.g. 48G); above it files stay encoded in RAM "
+       "and are decoded per batch; auto = 60% of available RAM",
+       "string",
+       [](C& c, const std::string& s) {
+         data::parse_memory_size(s);
+         c.memory_budget = s;
+       },
+       [](const C& c) { return c.memory_budget; }},
+      bool_field("strict", &C::strict, "image folders: any skipped file or class is an error"),
+      choice_field("augment", &C::augment, {"auto", "none", "timm"},
+                   "timm = random-resized-crop + horizontal flip; auto = timm for image folders, "
+                   "none otherwise (crop_padding and hflip still apply)"),
+      choice_field("normalize", &C::normalize, {"auto", "dataset", "imagenet", "unit"},
+                   "input normalisation; auto = the model's own for image folders (else "
+                   "ImageNet mean/std), measured per data set otherwise; unit = pixels / 255"),
       choice_field("preload", &C::preload, {"host", "device"},
                    "keep the decoded data set in host RAM or on the device"),
       int_field("crop_padding", &C::crop_padding, 0, 64, "random crop after zero padding; 0 = off"),

@@ -8,13 +8,6 @@
 
 namespace eden::train {
 
-std::string format_duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const auto s = static_cast<int64_t>(seconds + 0.5);
-  if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
-  return fmt::format("{}:{:02}", s / 60, s % 60);
-}
-
 ProgressPrinter::ProgressPrinter(int64_t epochs, bool live, std::FILE* out)
     : epochs_(epochs), live_(live), out_(out) {}
 
@@ -39,7 +32,7 @@ void ProgressPrinter::on_batch_end(int64_t batch, int64_t num_batches, int64_t i
   const double ips = elapsed > 0 ? static_cast<double>(images) / elapsed : 0.0;
   const double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : NAN;
   fmt::print(out_, "\r\033[Kepoch {}/{} [{}] {}/{} {:.0f} img/s ETA {}", epoch_ + 1, epochs_, bar,
-             batch + 1, num_batches, ips, format_duration(eta));
+             batch + 1, num_batches, ips, format_clock(eta));
   std::fflush(out_);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "eden/train/trainer.h"
+#include "eden/util/progress_bar.h"
 
 namespace eden::train {
 
@@ -27,7 +28,5 @@ class ProgressPrinter : public TrainerCallback {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-/// "1:02:03" / "2:03" for a duration in seconds.
-std::string format_duration(double seconds);
 
 }  // namespace eden::train

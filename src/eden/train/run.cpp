@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "eden/data/batch_loader.h"
+#include "eden/data/cifar_reader.h"
+#include "eden/data/image_folder.h"
 #include "eden/data/idx_reader.h"
 #include "eden/energy/environment.h"
 #include "eden/io/pretrained.h"
@@ -119,9 +121,47 @@ class RunRecorder : public TrainerCallback {
 
 data::ImageDataset limit(data::ImageDataset ds, int64_t n) {
   if (n <= 0 || n >= ds.size()) return ds;
-  ds.images = ds.images.narrow(0, 0, n).contiguous();
-  ds.labels = ds.labels.narrow(0, 0, n).contiguous();
-  return ds;
+  return ds.select(torch::arange(n, torch::kLong));
+}
+
+// The normalisation `cfg.normalize` asks for; "auto" follows the model for image folders.
+data::Normalization choose_normalization(const TrainConfig& cfg, const data::DataSplits& data) {
+  std::string kind = cfg.normalize;
+  if (kind == "auto") {
+    kind = data.report.format == "image-folder"
+               ? models::find_model(cfg.model).input_normalization
+               : "dataset";
+  }
+  const auto c = static_cast<size_t>(data.train.channels());
+  if (kind == "dataset") return data::measure_normalization(data.train);
+  if (kind == "unit") return {std::vector<double>(c, 0.0), std::vector<double>(c, 1.0)};
+  EDEN_ASSERT(kind == "imagenet", "normalize ", kind);
+  EDEN_CHECK(c == 3, "--normalize imagenet needs 3-channel images, the data has ", c,
+             "; hint: --normalize dataset");
+  return {{0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}};
+}
+
+void print_load_summary(const std::string& path, const data::DataSplits& d) {
+  const auto& r = d.report;
+  std::string line = fmt::format(
+      "data: {} {}: {} train + {} eval images, {} classes ({}), {} mode, {:.1f} MiB RAM, "
+      "loaded in {:.1f} s",
+      r.format, path, d.train.size(), d.test.size(), d.train.num_classes(), r.split, r.mode,
+      static_cast<double>(r.ram_bytes) / (1 << 20), r.load_s);
+  if (r.format == "image-folder") line += fmt::format(" on {} threads", r.threads);
+  if (!r.skipped.empty()) {
+    line += fmt::format("; {} skipped (listed in {}), e.g. {}: {}", r.skipped.size(),
+                        RunFiles::kSkipped, r.skipped.front().path, r.skipped.front().reason);
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+nlohmann::json load_report_json(const data::LoadReport& r) {
+  return {{"format", r.format},         {"mode", r.mode},
+          {"split", r.split},           {"files_seen", r.files_seen},
+          {"images_loaded", r.images_loaded}, {"skipped", r.skipped.size()},
+          {"ram_bytes", r.ram_bytes},   {"load_s", r.load_s},
+          {"threads", r.threads}};
 }
 
 data::Normalization normalization_from_json(const nlohmann::json& j) {
@@ -194,17 +234,21 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   lo.batch_size = cfg.batch_size;
   lo.seed = static_cast<uint64_t>(cfg.seed);
   lo.crop_padding = cfg.crop_padding;
-  lo.hflip = cfg.hflip;
+  const bool timm_augment =
+      cfg.augment == "timm" || (cfg.augment == "auto" && data.report.format == "image-folder");
+  lo.hflip = cfg.hflip || timm_augment;
+  lo.random_resized_crop = timm_augment;
   lo.device = s.device;
   lo.preload = data::parse_preload(cfg.preload);
   lo.norm = saved_info != nullptr ? normalization_from_json(saved_info->at("normalization"))
-                                  : data::measure_normalization(data.train);
+                                  : choose_normalization(cfg, data);
   s.train_loader = std::make_unique<data::BatchLoader>(data.train, lo);
   data::LoaderOptions eo = lo;
   eo.batch_size = cfg.eval_batch_size;
   eo.shuffle = false;
   eo.crop_padding = 0;
   eo.hflip = false;
+  eo.random_resized_crop = false;
   s.eval_loader = std::make_unique<data::BatchLoader>(data.test, eo);
 
   const int64_t batches = s.train_loader->num_batches();
@@ -224,6 +268,10 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
       {"train_samples", data.train.size()},
       {"eval_samples", data.test.size()},
       {"normalization", {{"mean", lo.norm.mean}, {"std", lo.norm.std}}},
+      {"augmentation", timm_augment ? "random-resized-crop + hflip (timm)"
+                       : lo.hflip || lo.crop_padding > 0 ? "crop-padding/hflip"
+                                                         : "none"},
+      {"data_load", load_report_json(data.report)},
       {"device", s.device.str()},
       {"threads", threads},
       {"preload", data::to_string(lo.preload)},
@@ -293,7 +341,30 @@ torch::Device resolve_device(const std::string& name) {
 }
 
 data::DataSplits load_data(const TrainConfig& cfg) {
-  auto splits = data::load_mnist_folder(cfg.data);
+  std::string format = cfg.data_format;
+  if (format == "auto") {
+    format = data::is_cifar_folder(cfg.data)     ? "cifar"
+             : data::is_image_folder(cfg.data)   ? "folder"
+                                                 : "idx";  // its reader names what is missing
+  }
+  data::DataSplits splits;
+  if (format == "idx") {
+    splits = data::load_mnist_folder(cfg.data);
+  } else if (format == "cifar") {
+    splits = data::load_cifar_folder(cfg.data);
+  } else {
+    data::ImageFolderOptions fo;
+    fo.image_size = cfg.image_size;
+    fo.val_split = cfg.val_split;
+    fo.seed = static_cast<uint64_t>(cfg.seed);
+    fo.limit_per_class = cfg.limit_per_class;
+    fo.memory_budget_bytes = data::parse_memory_size(cfg.memory_budget);
+    fo.strict = cfg.strict;
+    fo.threads = static_cast<int>(cfg.threads);
+    fo.pinned = cfg.device != "cpu" && cuda_available();
+    splits = data::load_image_folder(cfg.data, fo);
+  }
+  print_load_summary(cfg.data, splits);
   const auto keep = parse_class_list(cfg.classes);
   if (!keep.empty()) {
     for (int64_t k : keep) {
@@ -330,6 +401,12 @@ RunSummary train_run(const TrainConfig& cfg_in, const data::DataSplits& data,
   std::string classes;
   for (const auto& c : data.train.classes) classes += c + "\n";
   write_file_atomic(dir / RunFiles::kClasses, classes);
+  if (data.report.format == "image-folder") {
+    std::string skipped = fmt::format("# {} skipped of {} files found; path<TAB>reason\n",
+                                      data.report.skipped.size(), data.report.files_seen);
+    for (const auto& f : data.report.skipped) skipped += f.path + "\t" + f.reason + "\n";
+    write_file_atomic(dir / RunFiles::kSkipped, skipped);
+  }
   s.info["started_at"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
   write_file_atomic(dir / RunFiles::kRunInfo, s.info.dump(2) + "\n");
   // The profiling environment as `eden env --json` shows it, for reports about this run.

@@ -27,6 +27,7 @@ struct RunFiles {
   static constexpr const char* kLog = "log.csv";
   static constexpr const char* kMetrics = "metrics.json";
   static constexpr const char* kClasses = "classes.txt";
+  static constexpr const char* kSkipped = "skipped.txt";  // image folders: files left out
   static constexpr const char* kCheckpoint = "checkpoint.pt";
   static constexpr const char* kWeights = "model.safetensors";
 };

@@ -46,3 +46,18 @@ std::string loaded_library_matching(const std::string& fragment) {
 }
 
 }  // namespace eden
+
+namespace eden {
+
+int64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+}  // namespace eden

@@ -1,6 +1,7 @@
 // Facts about the process and host that the trainer needs (usable cores, terminal).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace eden {
@@ -14,5 +15,12 @@ bool stderr_is_terminal();
 /// Path of the first shared library mapped into this process whose file name contains
 /// `fragment` (e.g. "blas" -> the BLAS that LibTorch really uses); "" if none.
 std::string loaded_library_matching(const std::string& fragment);
+
+}  // namespace eden
+
+namespace eden {
+
+/// MemAvailable of /proc/meminfo in bytes (what can be allocated without swapping); 0 if unknown.
+int64_t available_memory_bytes();
 
 }  // namespace eden

@@ -1,0 +1,413 @@
+// Scan -> decode/validate every candidate in parallel -> decide classes and the split from the
+// files that decoded -> reorder the decoded rows in place (train first, then eval) so both
+// splits are views of one contiguous tensor and no second copy of the pixels is ever made.
+#include "eden/data/image_folder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "eden/data/image_preprocess.h"
+#include "eden/util/check.h"
+#include "eden/util/parallel.h"
+#include "eden/util/progress_bar.h"
+#include "eden/util/system.h"
+
+namespace eden::data {
+namespace fs = std::filesystem;
+namespace {
+
+enum class Split { kTrain, kEval, kUnsplit };
+
+struct Candidate {
+  fs::path path;
+  std::string cls;
+  Split split;
+};
+
+bool hidden(const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; }
+
+std::string gib(int64_t bytes) { return fmt::format("{:.2f} GiB", bytes / 1073741824.0); }
+
+// Sorted non-hidden sub-folders of `dir`; files directly in `dir` are reported as skipped.
+std::vector<fs::path> class_folders(const fs::path& dir, std::vector<SkippedFile>& skipped) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (hidden(e.path())) continue;
+    if (e.is_directory()) {
+      out.push_back(e.path());
+    } else {
+      skipped.push_back({e.path().string(), "not inside a class folder"});
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every non-hidden regular file under `folder`, sorted; unreadable sub-folders are skipped.
+std::vector<fs::path> files_under(const fs::path& folder, std::vector<SkippedFile>& skipped) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(folder, fs::directory_options::follow_directory_symlink, ec);
+  if (ec) {
+    skipped.push_back({folder.string(), "cannot list folder: " + ec.message()});
+    return out;
+  }
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) {
+      skipped.push_back({it->path().string(), "cannot list: " + ec.message()});
+      ec.clear();
+      continue;
+    }
+    if (hidden(it->path())) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file()) out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool read_whole_file(const fs::path& p, std::vector<uint8_t>& out, std::string& error) {
+  std::FILE* f = std::fopen(p.c_str(), "rb");
+  if (f == nullptr) {
+    error = std::string("cannot open: ") + std::strerror(errno);
+    return false;
+  }
+  out.clear();
+  uint8_t buf[1 << 16];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.insert(out.end(), buf, buf + n);
+  const bool ok = std::ferror(f) == 0;
+  if (!ok) error = std::string("read error: ") + std::strerror(errno);
+  std::fclose(f);
+  return ok;
+}
+
+// SplitMix64: a fixed, portable generator (std::shuffle's algorithm is unspecified).
+uint64_t splitmix(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+template <typename T>
+void seeded_shuffle(std::vector<T>& v, uint64_t seed) {
+  uint64_t state = seed;
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[splitmix(state) % i]);
+}
+
+// Moves row perm[k] to row k for every k (a full permutation), one spare row of memory.
+void permute_rows_in_place(uint8_t* data, int64_t row_bytes, const std::vector<int64_t>& perm) {
+  std::vector<uint8_t> spare(static_cast<size_t>(row_bytes));
+  std::vector<bool> done(perm.size(), false);
+  for (size_t start = 0; start < perm.size(); ++start) {
+    if (done[start] || perm[start] == static_cast<int64_t>(start)) {
+      done[start] = true;
+      continue;
+    }
+    std::memcpy(spare.data(), data + start * row_bytes, row_bytes);
+    size_t k = start;
+    while (true) {
+      done[k] = true;
+      const auto src = static_cast<size_t>(perm[k]);
+      if (src == start) {
+        std::memcpy(data + k * row_bytes, spare.data(), row_bytes);
+        break;
+      }
+      std::memcpy(data + k * row_bytes, data + src * row_bytes, row_bytes);
+      k = src;
+    }
+  }
+}
+
+const char* split_dir_names[] = {"val", "validation", "test"};
+
+}  // namespace
+
+int64_t parse_memory_size(const std::string& text) {
+  if (text == "auto" || text.empty()) return 0;
+  size_t used = 0;
+  double value = 0.0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  if (!unit.empty() && unit.back() == 'i') unit.pop_back();
+  double scale = 0.0;
+  if (unit.empty()) scale = 1.0;
+  if (unit == "K" || unit == "k") scale = 1024.0;
+  if (unit == "M" || unit == "m") scale = 1024.0 * 1024;
+  if (unit == "G" || unit == "g") scale = 1024.0 * 1024 * 1024;
+  if (unit == "T" || unit == "t") scale = 1024.0 * 1024 * 1024 * 1024;
+  EDEN_CHECK(used > 0 && scale > 0 && value > 0 && std::isfinite(value), "--memory-budget: '",
+             text, "' is not a size; expected auto, or a number with K, M, G or T (e.g. 48G)");
+  return static_cast<int64_t>(value * scale);
+}
+
+int64_t default_memory_budget() {
+  const int64_t avail = available_memory_bytes();
+  return avail > 0 ? avail / 10 * 6 : int64_t{8} << 30;
+}
+
+bool is_image_folder(const fs::path& dir) {
+  if (!fs::is_directory(dir)) return false;
+  for (const char* marker : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz",
+                             "data_batch_1.bin", "train.bin"}) {
+    if (fs::exists(dir / marker)) return false;
+  }
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.is_directory() && !hidden(e.path())) return true;
+  }
+  return false;
+}
+
+DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
+  EDEN_CHECK(fs::is_directory(dir), "--data: ", dir, " is not a folder");
+  EDEN_CHECK(o.image_size >= 8 && o.image_size <= 4096, "--image-size: ", o.image_size,
+             " is out of range [8, 4096]");
+  EDEN_CHECK(o.val_split >= 0.0 && o.val_split < 1.0, "--val-split: ", o.val_split,
+             " is out of range [0, 1)");
+  EDEN_CHECK(o.limit_per_class >= 0, "--limit-per-class must be >= 0, got ", o.limit_per_class);
+  const auto t0 = std::chrono::steady_clock::now();
+  LoadReport report;
+  report.format = "image-folder";
+
+  // ---- scan -------------------------------------------------------------------------------
+  fs::path train_root = dir, eval_root;
+  if (fs::is_directory(dir / "train")) {
+    for (const char* name : split_dir_names) {
+      if (fs::is_directory(dir / name)) {
+        eval_root = dir / name;
+        break;
+      }
+    }
+  }
+  const bool folder_split = !eval_root.empty();
+  if (folder_split) train_root = dir / "train";
+  std::vector<Candidate> cands;
+  int64_t encoded_bytes = 0;
+  auto scan = [&](const fs::path& root, Split split) {
+    for (const auto& folder : class_folders(root, report.skipped)) {
+      auto files = files_under(folder, report.skipped);
+      const std::string cls = folder.filename().string();
+      if (files.empty()) {
+        report.skipped.push_back({folder.string(), "empty class folder"});
+        continue;
+      }
+      if (o.limit_per_class > 0 && static_cast<int64_t>(files.size()) > o.limit_per_class) {
+        files.resize(static_cast<size_t>(o.limit_per_class));
+      }
+      for (auto& f : files) {
+        std::error_code ec;
+        const auto sz = fs::file_size(f, ec);
+        if (!ec) encoded_bytes += static_cast<int64_t>(sz);
+        cands.push_back({std::move(f), cls, split});
+      }
+    }
+  };
+  if (folder_split) {
+    scan(train_root, Split::kTrain);
+    scan(eval_root, Split::kEval);
+    report.split = "folders " + train_root.filename().string() + "/" +
+                   eval_root.filename().string();
+  } else {
+    scan(dir, Split::kUnsplit);
+    report.split = fmt::format("val-split {}", o.val_split);
+  }
+  const auto n = static_cast<int64_t>(cands.size());
+  report.files_seen = n;
+  EDEN_CHECK(n > 0, "--data: ", dir, " has no files in class folders; expected DIR/<class>/<image> ",
+             "or DIR/train/<class>/<image> with DIR/val/<class>/<image>");
+
+  // ---- memory plan ------------------------------------------------------------------------
+  const int64_t s = o.image_size;
+  const int64_t row_bytes = 3 * s * s;
+  const int64_t decoded_bytes = n * row_bytes;
+  const int64_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_memory_budget();
+  const bool encoded_mode = decoded_bytes > budget;
+  EDEN_CHECK(!encoded_mode || encoded_bytes <= budget, "--data: ", dir, ": ", n,
+             " files need ", gib(decoded_bytes), " decoded and ", gib(encoded_bytes),
+             " encoded, over the memory budget of ", gib(budget),
+             "; hint: --limit-per-class N, a smaller --image-size, or a larger --memory-budget");
+  report.mode = encoded_mode ? "encoded" : "decoded";
+  report.threads = o.threads > 0 ? o.threads : usable_cpu_count();
+
+  torch::Tensor pixels;  // (n, 3, S, S) uint8 in decoded mode
+  auto encoded = std::make_shared<EncodedImages>();
+  encoded->size = s;
+  encoded->threads = report.threads;
+  if (encoded_mode) {
+    encoded->files.resize(static_cast<size_t>(n));
+  } else {
+    auto opts = torch::TensorOptions().dtype(torch::kUInt8);
+    try {
+      pixels = torch::empty({n, 3, s, s}, opts.pinned_memory(o.pinned));
+    } catch (const c10::Error&) {
+      EDEN_CHECK(o.pinned, "--data: cannot allocate ", gib(decoded_bytes), " for ", n, " images");
+      pixels = torch::empty({n, 3, s, s}, opts);  // page-locking that much failed: pageable
+    }
+  }
+
+  // ---- decode every candidate once, in parallel -------------------------------------------
+  std::vector<std::string> failure(static_cast<size_t>(n));
+  {
+    ProgressBar bar(fmt::format("loading {} ({} mode)", dir.filename().string(), report.mode), n,
+                    o.progress && stderr_is_terminal());
+    uint8_t* base = encoded_mode ? nullptr : pixels.data_ptr<uint8_t>();
+    parallel_for(n, report.threads, [&](int64_t i) {
+      const auto& c = cands[static_cast<size_t>(i)];
+      std::vector<uint8_t> bytes;
+      std::string error;
+      try {
+        if (!read_whole_file(c.path, bytes, error)) {
+          failure[i] = error;
+        } else if (sniff_image_format(bytes.data(), bytes.size()) == ImageFormat::kUnknown) {
+          failure[i] = bytes.empty() ? "empty file" : "not an image (neither JPEG nor PNG)";
+        } else {
+          std::vector<uint8_t> scratch;
+          uint8_t* out = base != nullptr ? base + i * row_bytes : nullptr;
+          if (out == nullptr) {
+            scratch.resize(static_cast<size_t>(row_bytes));
+            out = scratch.data();
+          }
+          decode_to_square(bytes.data(), bytes.size(), static_cast<int>(s), out);
+          if (encoded_mode) encoded->files[static_cast<size_t>(i)] = std::move(bytes);
+        }
+      } catch (const std::bad_alloc&) {
+        failure[i] = "out of memory while decoding";
+      } catch (const std::exception& e) {
+        failure[i] = e.what();
+      }
+      bar.advance();
+    });
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (!failure[i].empty()) report.skipped.push_back({cands[i].path.string(), failure[i]});
+  }
+
+  // ---- classes and splits from the files that decoded --------------------------------------
+  std::map<std::string, std::vector<int64_t>> train_of, eval_of;  // class -> candidate rows
+  for (int64_t i = 0; i < n; ++i) {
+    if (!failure[i].empty()) continue;
+    (cands[i].split == Split::kEval ? eval_of : train_of)[cands[i].cls].push_back(i);
+  }
+  std::vector<std::string> classes;
+  for (auto& [cls, rows] : train_of) {
+    const bool enough = folder_split || rows.size() >= 2;
+    if (!enough) {
+      const auto folder = (train_root / cls).string();
+      report.skipped.push_back({folder, "class has only 1 usable image; a class needs 2 (one to "
+                                        "train, one to validate)"});
+      for (int64_t i : rows) report.skipped.push_back({cands[i].path.string(), "its class was left out"});
+      continue;
+    }
+    classes.push_back(cls);
+  }
+  const std::set<std::string> kept(classes.begin(), classes.end());
+  for (const auto& [cls, rows] : eval_of) {
+    if (kept.count(cls) != 0) continue;
+    for (int64_t i : rows) {
+      report.skipped.push_back({cands[i].path.string(), "class '" + cls + "' has no training images"});
+    }
+  }
+  std::vector<int64_t> train_rows, eval_rows, train_labels, eval_labels;
+  for (size_t label = 0; label < classes.size(); ++label) {
+    std::vector<int64_t> tr = train_of[classes[label]];
+    std::vector<int64_t> ev = folder_split ? eval_of[classes[label]] : std::vector<int64_t>{};
+    if (!folder_split && o.val_split > 0.0) {
+      // Stratified: the same fraction of every class, at least one each side.
+      seeded_shuffle(tr, o.seed * 1000003ULL + label);
+      const auto m = static_cast<int64_t>(tr.size());
+      const int64_t n_eval =
+          std::clamp<int64_t>(std::llround(o.val_split * static_cast<double>(m)), 1, m - 1);
+      ev.assign(tr.end() - n_eval, tr.end());
+      tr.resize(static_cast<size_t>(m - n_eval));
+      std::sort(tr.begin(), tr.end());
+      std::sort(ev.begin(), ev.end());
+    }
+    train_rows.insert(train_rows.end(), tr.begin(), tr.end());
+    train_labels.insert(train_labels.end(), tr.size(), static_cast<int64_t>(label));
+    eval_rows.insert(eval_rows.end(), ev.begin(), ev.end());
+    eval_labels.insert(eval_labels.end(), ev.size(), static_cast<int64_t>(label));
+  }
+  std::sort(report.skipped.begin(), report.skipped.end(),
+            [](const SkippedFile& a, const SkippedFile& b) { return a.path < b.path; });
+
+  if (o.strict && !report.skipped.empty()) {
+    std::string list;
+    for (size_t i = 0; i < std::min<size_t>(report.skipped.size(), 5); ++i) {
+      list += "\n  " + report.skipped[i].path + ": " + report.skipped[i].reason;
+    }
+    EDEN_CHECK(false, "--strict: ", report.skipped.size(), " file(s) or folder(s) of ", dir,
+               " would be skipped:", list, report.skipped.size() > 5 ? "\n  ..." : "");
+  }
+  EDEN_CHECK(!train_rows.empty(), "--data: ", dir, ": none of ", n,
+             " files is a readable JPEG or PNG in a usable class folder (first: ",
+             report.skipped.empty() ? "?" : report.skipped.front().path + ": " +
+                                                report.skipped.front().reason, ")");
+  EDEN_CHECK(classes.size() >= 2, "--data: ", dir, " has ", classes.size(),
+             " usable class folder(s) (", classes.empty() ? "" : classes.front(),
+             "); a classifier needs at least 2");
+  EDEN_CHECK(!eval_rows.empty(), "--data: ", dir, " gives no evaluation images; hint: ",
+             folder_split ? "put images under " + eval_root.string() : "--val-split > 0");
+
+  // ---- assemble ------------------------------------------------------------------------------
+  DataSplits out;
+  out.name = dir.filename().empty() ? dir.parent_path().filename().string()
+                                    : dir.filename().string();
+  auto as_tensor = [](const std::vector<int64_t>& v) {
+    return torch::tensor(v, torch::kLong);
+  };
+  const auto n_train = static_cast<int64_t>(train_rows.size());
+  const auto n_eval = static_cast<int64_t>(eval_rows.size());
+  out.train.classes = classes;
+  out.test.classes = classes;
+  out.train.labels = as_tensor(train_labels);
+  out.test.labels = as_tensor(eval_labels);
+  if (encoded_mode) {
+    std::vector<bool> used(static_cast<size_t>(n), false);
+    for (int64_t i : train_rows) used[i] = true;
+    for (int64_t i : eval_rows) used[i] = true;
+    for (int64_t i = 0; i < n; ++i) {
+      if (!used[i]) std::vector<uint8_t>().swap(encoded->files[i]);  // free skipped bytes
+    }
+    out.train.encoded = encoded;
+    out.test.encoded = encoded;
+    out.train.encoded_ids = as_tensor(train_rows);
+    out.test.encoded_ids = as_tensor(eval_rows);
+    report.ram_bytes = encoded->bytes();
+  } else {
+    // Rows in final order: train, eval, then the unused ones (dropped by narrowing).
+    std::vector<int64_t> perm = train_rows;
+    perm.insert(perm.end(), eval_rows.begin(), eval_rows.end());
+    std::vector<bool> used(static_cast<size_t>(n), false);
+    for (int64_t i : perm) used[i] = true;
+    for (int64_t i = 0; i < n; ++i) {
+      if (!used[i]) perm.push_back(i);
+    }
+    permute_rows_in_place(pixels.data_ptr<uint8_t>(), row_bytes, perm);
+    out.train.images = pixels.narrow(0, 0, n_train);
+    out.test.images = pixels.narrow(0, n_train, n_eval);
+    report.ram_bytes = n * row_bytes;  // skipped rows stay allocated at the end
+  }
+  report.images_loaded = n_train + n_eval;
+  report.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.report = std::move(report);
+  out.train.validate(dir.string() + " (train)");
+  out.test.validate(dir.string() + " (eval)");
+  return out;
+}
+
+}  // namespace eden::data
