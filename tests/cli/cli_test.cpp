@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
+#include "../common/image_files.h"
 #include "../common/synthetic.h"
 #include "eden/util/fs.h"
 
@@ -154,4 +157,57 @@ TEST_F(Cli, BadInputGivesOneLineErrors) {
   const auto yaml = root_ / "bad.yaml";
   std::ofstream(yaml) << "epochs: 2\nbatchsize: 3\n";
   expect_clean_error(run_eden("train --config " + yaml.string()), "unknown setting 'batchsize'");
+}
+
+// The acceptance run: a class-folder tree of JPEG and PNG files with one corrupt file and
+// one non-image file trains to the end, reporting and listing the skips.
+TEST_F(Cli, TrainsOnAnImageFolderAndReportsSkippedFiles) {
+  const auto tree = root_ / "folder";
+  const char* names[] = {"cat", "dog", "eel"};
+  for (int k = 0; k < 3; ++k) {
+    fs::create_directories(tree / names[k]);
+    for (int i = 0; i < 8; ++i) {
+      const int h = 40 + i, w = 48;
+      auto rgb = eden::testing::photo_like_rgb(h, w, static_cast<uint32_t>(10 * k + i));
+      for (size_t p = k; p < rgb.size(); p += 3) rgb[p] = 255;  // class k: channel k saturated
+      const auto bytes = i % 2 == 0 ? eden::testing::encode_jpeg(rgb, h, w)
+                                    : eden::testing::encode_png(rgb, h, w,
+                                                                eden::testing::PngKind::kRgb8);
+      eden::testing::write_bytes(
+          (tree / names[k] / (std::to_string(i) + (i % 2 == 0 ? ".jpg" : ".png"))).string(), bytes);
+    }
+  }
+  auto corrupt = eden::testing::encode_jpeg(eden::testing::photo_like_rgb(64, 64, 99), 64, 64);
+  corrupt.resize(corrupt.size() / 3);
+  eden::testing::write_bytes((tree / "dog" / "corrupt.jpg").string(), corrupt);
+  eden::testing::write_bytes((tree / "eel" / "readme.txt").string(), {'h', 'i'});
+
+  const auto out = root_ / "folder_run";
+  const auto r = run_eden("train --data " + tree.string() + " --out " + out.string() +
+                          " --model small_cnn --image-size 32 --epochs 2 --batch-size 8 "
+                          "--val-split 0.25 --threads 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("data: image-folder"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2 skipped"), std::string::npos) << r.output;
+  const std::string skipped = eden::read_file(out / "skipped.txt");
+  EXPECT_NE(skipped.find("corrupt.jpg\t"), std::string::npos) << skipped;
+  EXPECT_NE(skipped.find("readme.txt\tnot an image"), std::string::npos) << skipped;
+  const auto info = nlohmann::json::parse(eden::read_file(out / "run.json"));
+  EXPECT_EQ(info["data_load"]["format"], "image-folder");
+  EXPECT_EQ(info["data_load"]["skipped"], 2);
+  EXPECT_EQ(info["data_load"]["images_loaded"], 24);
+  EXPECT_EQ(info["train_samples"], 18);
+  EXPECT_EQ(info["image_shape"], nlohmann::json({3, 32, 32}));
+  EXPECT_EQ(info["normalization"]["mean"][0], 0.485);  // ImageNet for a torchvision-style model
+  EXPECT_EQ(info["augmentation"], "random-resized-crop + hflip (timm)");
+  EXPECT_EQ(eden::read_file(out / "classes.txt"), "cat\ndog\neel\n");
+  EXPECT_TRUE(fs::exists(out / "metrics.json"));
+
+  // --strict turns the same skips into a clean error; bad values are one-line errors.
+  expect_clean_error(run_eden("train --data " + tree.string() + " --out " +
+                              (root_ / "strict_run").string() + " --strict --image-size 32"),
+                     "--strict: 2 file(s)");
+  expect_clean_error(run_eden("train --data " + tree.string() + " --memory-budget lots"),
+                     "--memory-budget");
+  expect_clean_error(run_eden("train --data " + tree.string() + " --val-split 2"), "--val-split: 2");
 }

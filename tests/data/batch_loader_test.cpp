@@ -115,3 +115,67 @@ TEST(BatchLoader, RejectsBadOptions) {
   EXPECT_THROW(BatchLoader(ds, o), eden::Error);
   EXPECT_THROW(eden::data::parse_preload("gpu"), eden::Error);
 }
+
+namespace {
+
+// (n, 3, s, s) uint8: sample i is a horizontal ramp x * 255 / (s - 1) in every channel.
+eden::data::ImageDataset ramp_dataset(int64_t n, int64_t s) {
+  eden::data::ImageDataset ds;
+  auto ramp = torch::linspace(0, 255, s).round().to(torch::kUInt8).view({1, 1, 1, s});
+  ds.images = ramp.expand({n, 3, s, s}).contiguous();
+  ds.labels = torch::zeros({n}, torch::kLong);
+  ds.classes = {"a"};
+  return ds;
+}
+
+LoaderOptions rrc_opts() {
+  LoaderOptions o;
+  o.batch_size = 8;
+  o.seed = 11;
+  o.norm.mean = {0.0, 0.0, 0.0};
+  o.norm.std = {1.0 / 255.0, 1.0 / 255.0, 1.0 / 255.0};
+  o.random_resized_crop = true;
+  return o;
+}
+
+}  // namespace
+
+TEST(RandomResizedCrop, FullAreaSquareCropIsTheIdentity) {
+  auto o = rrc_opts();
+  o.rrc_scale_min = 1.0;  // area fraction 1 at aspect 1: the whole image, every draw
+  o.rrc_ratio_min = o.rrc_ratio_max = 1.0;
+  const auto ds = ramp_dataset(8, 24);
+  BatchLoader l(ds, o);
+  const auto x = l.batch(0).x;
+  EXPECT_TRUE(torch::allclose(x, ds.images.to(torch::kFloat), 0.0, 1e-3));
+}
+
+TEST(RandomResizedCrop, CropsAreZoomsOfTheRampWithinTheirBounds) {
+  // A crop of width w at left j, resized to s, samples the ramp linearly: each output row is
+  // increasing, spans less than the full range, and every draw obeys area and ratio bounds.
+  const int64_t s = 64;
+  const auto ds = ramp_dataset(64, s);
+  auto o = rrc_opts();
+  BatchLoader l(ds, o);
+  int64_t zoomed = 0;
+  for (int64_t b = 0; b < l.num_batches(); ++b) {
+    const auto x = l.batch(b).x;  // (8, 3, s, s)
+    for (int64_t i = 0; i < x.size(0); ++i) {
+      const auto row = x[i][0][s / 2];
+      const double span = (row[s - 1] - row[0]).item<double>();
+      EXPECT_GE((row.slice(0, 1) - row.slice(0, 0, s - 1)).min().item<double>(), -1e-3);
+      // Width fraction sqrt(area * ratio) is within [sqrt(0.08 * 3/4), 1].
+      EXPECT_GT(span, 255.0 * 0.2);
+      EXPECT_LE(span, 255.0 + 1e-3);
+      zoomed += span < 250.0;
+      // Rows of a horizontal ramp stay equal to each other after any crop.
+      EXPECT_TRUE(torch::allclose(x[i][0][0], x[i][0][s - 1], 0.0, 1e-3));
+    }
+  }
+  EXPECT_GT(zoomed, 32);  // most draws are real crops, not the whole image
+  // Deterministic for (seed, epoch, batch).
+  BatchLoader again(ds, o);
+  EXPECT_TRUE(torch::equal(again.batch(3).x, l.batch(3).x));
+  again.set_epoch(1);
+  EXPECT_FALSE(torch::equal(again.batch(3).x, l.batch(3).x));
+}

@@ -33,7 +33,12 @@ struct Candidate {
 
 bool hidden(const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; }
 
-std::string gib(int64_t bytes) { return fmt::format("{:.2f} GiB", bytes / 1073741824.0); }
+std::string human_bytes(int64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  if (b >= 1073741824.0) return fmt::format("{:.2f} GiB", b / 1073741824.0);
+  if (b >= 1048576.0) return fmt::format("{:.1f} MiB", b / 1048576.0);
+  return fmt::format("{:.1f} KiB", b / 1024.0);
+}
 
 // Sorted non-hidden sub-folders of `dir`; files directly in `dir` are reported as skipped.
 std::vector<fs::path> class_folders(const fs::path& dir, std::vector<SkippedFile>& skipped) {
@@ -69,7 +74,10 @@ std::vector<fs::path> files_under(const fs::path& folder, std::vector<SkippedFil
       if (it->is_directory()) it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file()) out.push_back(it->path());
+    // Regular files, and links whose target is gone: a real "cannot open" case to report.
+    if (it->is_regular_file() || (it->is_symlink() && !fs::exists(it->path()))) {
+      out.push_back(it->path());
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -238,8 +246,8 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   const int64_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_memory_budget();
   const bool encoded_mode = decoded_bytes > budget;
   EDEN_CHECK(!encoded_mode || encoded_bytes <= budget, "--data: ", dir, ": ", n,
-             " files need ", gib(decoded_bytes), " decoded and ", gib(encoded_bytes),
-             " encoded, over the memory budget of ", gib(budget),
+             " files need ", human_bytes(decoded_bytes), " decoded and ", human_bytes(encoded_bytes),
+             " encoded, over the memory budget of ", human_bytes(budget),
              "; hint: --limit-per-class N, a smaller --image-size, or a larger --memory-budget");
   report.mode = encoded_mode ? "encoded" : "decoded";
   report.threads = o.threads > 0 ? o.threads : usable_cpu_count();
@@ -255,7 +263,7 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
     try {
       pixels = torch::empty({n, 3, s, s}, opts.pinned_memory(o.pinned));
     } catch (const c10::Error&) {
-      EDEN_CHECK(o.pinned, "--data: cannot allocate ", gib(decoded_bytes), " for ", n, " images");
+      EDEN_CHECK(o.pinned, "--data: cannot allocate ", human_bytes(decoded_bytes), " for ", n, " images");
       pixels = torch::empty({n, 3, s, s}, opts);  // page-locking that much failed: pageable
     }
   }
@@ -302,6 +310,15 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   for (int64_t i = 0; i < n; ++i) {
     if (!failure[i].empty()) continue;
     (cands[i].split == Split::kEval ? eval_of : train_of)[cands[i].cls].push_back(i);
+  }
+  std::set<std::string> scanned;  // class folders that had candidate files
+  for (const auto& c : cands) {
+    if (c.split != Split::kEval) scanned.insert(c.cls);
+  }
+  for (const auto& cls : scanned) {
+    if (train_of.count(cls) == 0) {
+      report.skipped.push_back({(train_root / cls).string(), "no usable image in the class folder"});
+    }
   }
   std::vector<std::string> classes;
   for (auto& [cls, rows] : train_of) {

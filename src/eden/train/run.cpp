@@ -145,7 +145,7 @@ void print_load_summary(const std::string& path, const data::DataSplits& d) {
   const auto& r = d.report;
   std::string line = fmt::format(
       "data: {} {}: {} train + {} eval images, {} classes ({}), {} mode, {:.1f} MiB RAM, "
-      "loaded in {:.1f} s",
+      "loaded in {:.2f} s",
       r.format, path, d.train.size(), d.test.size(), d.train.num_classes(), r.split, r.mode,
       static_cast<double>(r.ram_bytes) / (1 << 20), r.load_s);
   if (r.format == "image-folder") line += fmt::format(" on {} threads", r.threads);
