@@ -170,9 +170,9 @@ TEST_F(Cli, TrainsOnAnImageFolderAndReportsSkippedFiles) {
       const int h = 40 + i, w = 48;
       auto rgb = eden::testing::photo_like_rgb(h, w, static_cast<uint32_t>(10 * k + i));
       for (size_t p = k; p < rgb.size(); p += 3) rgb[p] = 255;  // class k: channel k saturated
-      const auto bytes = i % 2 == 0 ? eden::testing::encode_jpeg(rgb, h, w)
-                                    : eden::testing::encode_png(rgb, h, w,
-                                                                eden::testing::PngKind::kRgb8);
+      const auto bytes = i % 2 == 0
+                             ? eden::testing::encode_jpeg(rgb, h, w)
+                             : eden::testing::encode_png(rgb, h, w, eden::testing::PngKind::kRgb8);
       eden::testing::write_bytes(
           (tree / names[k] / (std::to_string(i) + (i % 2 == 0 ? ".jpg" : ".png"))).string(), bytes);
     }
@@ -209,5 +209,6 @@ TEST_F(Cli, TrainsOnAnImageFolderAndReportsSkippedFiles) {
                      "--strict: 2 file(s)");
   expect_clean_error(run_eden("train --data " + tree.string() + " --memory-budget lots"),
                      "--memory-budget");
-  expect_clean_error(run_eden("train --data " + tree.string() + " --val-split 2"), "--val-split: 2");
+  expect_clean_error(run_eden("train --data " + tree.string() + " --val-split 2"),
+                     "--val-split: 2");
 }

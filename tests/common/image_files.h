@@ -69,7 +69,8 @@ inline std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& rgb, int h, 
     pf = TJPF_CMYK;
     for (size_t i = 0; i < rgb.size(); i += 3) {
       const int k = std::max({rgb[i], rgb[i + 1], rgb[i + 2], uint8_t{1}});
-      for (int c = 0; c < 3; ++c) src.push_back(static_cast<uint8_t>((rgb[i + c] * 255 + k / 2) / k));
+      for (int c = 0; c < 3; ++c)
+        src.push_back(static_cast<uint8_t>((rgb[i + c] * 255 + k / 2) / k));
       src.push_back(static_cast<uint8_t>(k));
     }
   } else {
@@ -90,11 +91,32 @@ inline std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& rgb, int h, 
 
 /// A TIFF block (little-endian) whose IFD0 holds only the orientation tag.
 inline std::vector<uint8_t> exif_tiff(int orientation) {
-  return {'I', 'I', 42, 0, 8, 0, 0, 0,                        // header, IFD0 at 8
-          1,   0,                                              // one entry
-          0x12, 0x01, 3, 0, 1, 0, 0, 0,                        // tag 0x0112, SHORT, count 1
-          static_cast<uint8_t>(orientation), 0, 0, 0,          // value
-          0,   0,   0, 0};                                     // no next IFD
+  return {'I',
+          'I',
+          42,
+          0,
+          8,
+          0,
+          0,
+          0,  // header, IFD0 at 8
+          1,
+          0,  // one entry
+          0x12,
+          0x01,
+          3,
+          0,
+          1,
+          0,
+          0,
+          0,  // tag 0x0112, SHORT, count 1
+          static_cast<uint8_t>(orientation),
+          0,
+          0,
+          0,  // value
+          0,
+          0,
+          0,
+          0};  // no next IFD
 }
 
 /// Inserts an APP1 "Exif" segment with `orientation` right after the JPEG's SOI marker.
@@ -117,8 +139,8 @@ enum class PngKind { kRgb8, kRgba8, kGray8, kGray16, kRgb16, kPalette, kPaletteA
 /// exactly the input; kGray8/kGray16 the green channel replicated; kRgb16 the input (stored as
 /// v*257, high byte = v); kPalette* the input (which must have at most 256 colours); kGray1 the
 /// green channel thresholded at 128 (0 or 255). `exif_orientation` > 0 adds an eXIf chunk.
-inline std::vector<uint8_t> encode_png(const std::vector<uint8_t>& rgb, int h, int w,
-                                       PngKind kind, int exif_orientation = 0) {
+inline std::vector<uint8_t> encode_png(const std::vector<uint8_t>& rgb, int h, int w, PngKind kind,
+                                       int exif_orientation = 0) {
   spng_ctx* ctx = spng_ctx_new(SPNG_CTX_ENCODER);
   spng_set_option(ctx, SPNG_ENCODE_TO_BUFFER, 1);
   spng_ihdr ihdr{};
@@ -135,7 +157,8 @@ inline std::vector<uint8_t> encode_png(const std::vector<uint8_t>& rgb, int h, i
     case PngKind::kRgba8:
       ihdr.color_type = SPNG_COLOR_TYPE_TRUECOLOR_ALPHA, ihdr.bit_depth = 8;
       for (size_t i = 0; i < n; ++i) {
-        img.insert(img.end(), {rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], static_cast<uint8_t>(i * 7)});
+        img.insert(img.end(),
+                   {rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], static_cast<uint8_t>(i * 7)});
       }
       break;
     case PngKind::kGray8:
@@ -144,7 +167,8 @@ inline std::vector<uint8_t> encode_png(const std::vector<uint8_t>& rgb, int h, i
       break;
     case PngKind::kGray16:
       ihdr.color_type = SPNG_COLOR_TYPE_GRAYSCALE, ihdr.bit_depth = 16;
-      for (size_t i = 0; i < n; ++i) img.insert(img.end(), {rgb[3 * i + 1], 0x5A});  // SPNG_FMT_RAW: big-endian
+      for (size_t i = 0; i < n; ++i)
+        img.insert(img.end(), {rgb[3 * i + 1], 0x5A});  // SPNG_FMT_RAW: big-endian
       break;
     case PngKind::kRgb16:
       ihdr.color_type = SPNG_COLOR_TYPE_TRUECOLOR, ihdr.bit_depth = 16;
@@ -182,7 +206,8 @@ inline std::vector<uint8_t> encode_png(const std::vector<uint8_t>& rgb, int h, i
       }
       if (kind == PngKind::kPaletteAlpha) {
         trns.n_type3_entries = plte.n_entries;
-        for (uint32_t k = 0; k < plte.n_entries; ++k) trns.type3_alpha[k] = static_cast<uint8_t>(k * 40);
+        for (uint32_t k = 0; k < plte.n_entries; ++k)
+          trns.type3_alpha[k] = static_cast<uint8_t>(k * 40);
       }
       break;
     }
@@ -203,7 +228,8 @@ inline std::vector<uint8_t> encode_png(const std::vector<uint8_t>& rgb, int h, i
   size_t size = 0;
   void* buf = rc == 0 ? spng_get_png_buffer(ctx, &size, &rc) : nullptr;
   spng_ctx_free(ctx);
-  if (buf == nullptr) throw std::runtime_error(std::string("test PNG encode failed: ") + spng_strerror(rc));
+  if (buf == nullptr)
+    throw std::runtime_error(std::string("test PNG encode failed: ") + spng_strerror(rc));
   std::vector<uint8_t> png(static_cast<uint8_t*>(buf), static_cast<uint8_t*>(buf) + size);
   std::free(buf);
   return png;

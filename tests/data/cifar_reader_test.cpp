@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "../common/image_files.h"
+#include "../common/temp_dir.h"
 #include "eden/data/cifar_reader.h"
 #include "eden/data/image_folder.h"
 #include "eden/util/check.h"
@@ -29,18 +30,7 @@ std::vector<uint8_t> records(int n, int label_bytes, int first_label, int num_cl
   return b;
 }
 
-class CifarTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("eden_cifar_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+using CifarTest = eden::testing::TempDirTest;
 
 }  // namespace
 

@@ -123,10 +123,14 @@ TEST(PngDecode, EveryColourTypeAndDepth) {
     gray1[i] = gray1[i + 1] = gray1[i + 2] = rgb[i + 1] >= 128 ? 255 : 0;
   }
   const Case cases[] = {
-      {PngKind::kRgb8, rgb},       {PngKind::kRgba8, rgb},          // alpha dropped, as PIL
-      {PngKind::kGray8, green_replicated(rgb)}, {PngKind::kGray16, green_replicated(rgb)},
-      {PngKind::kRgb16, rgb},      {PngKind::kPalette, rgb},
-      {PngKind::kPaletteAlpha, rgb}, {PngKind::kGray1, gray1},
+      {PngKind::kRgb8, rgb},
+      {PngKind::kRgba8, rgb},  // alpha dropped, as PIL
+      {PngKind::kGray8, green_replicated(rgb)},
+      {PngKind::kGray16, green_replicated(rgb)},
+      {PngKind::kRgb16, rgb},
+      {PngKind::kPalette, rgb},
+      {PngKind::kPaletteAlpha, rgb},
+      {PngKind::kGray1, gray1},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(static_cast<int>(c.kind));
@@ -158,16 +162,16 @@ TEST(ExifOrientation, AllEightOrientationsOnJpegAndPng) {
   };
   const int H = h - 4, W = w - 4, HT = w - 4, WT = h - 4;  // far-corner block centres
   const Expect expect[] = {
-      {1, h, w, 4, 4, 4, W},       {2, h, w, 4, W, 4, 4},   {3, h, w, H, W, H, 4},
-      {4, h, w, H, 4, H, W},       {5, w, h, 4, 4, HT, 4},  {6, w, h, 4, WT, HT, WT},
-      {7, w, h, HT, WT, 4, WT},    {8, w, h, HT, 4, 4, 4},
+      {1, h, w, 4, 4, 4, W},    {2, h, w, 4, W, 4, 4},  {3, h, w, H, W, H, 4},
+      {4, h, w, H, 4, H, W},    {5, w, h, 4, 4, HT, 4}, {6, w, h, 4, WT, HT, WT},
+      {7, w, h, HT, WT, 4, WT}, {8, w, h, HT, 4, 4, 4},
   };
   const auto jpg = encode_jpeg(rgb, h, w);
   for (const auto& e : expect) {
     SCOPED_TRACE(e.o);
     for (int png = 0; png < 2; ++png) {
-      const auto bytes = png ? encode_png(rgb, h, w, PngKind::kRgb8, e.o)
-                             : with_exif_orientation(jpg, e.o);
+      const auto bytes =
+          png ? encode_png(rgb, h, w, PngKind::kRgb8, e.o) : with_exif_orientation(jpg, e.o);
       const auto img = decode(bytes);
       EXPECT_EQ(img.orientation, e.o);
       ASSERT_EQ(img.height, e.height);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "../common/image_files.h"
+#include "../common/temp_dir.h"
 #include "eden/data/batch_loader.h"
 #include "eden/data/image_folder.h"
 #include "eden/data/image_preprocess.h"
@@ -21,18 +22,12 @@ namespace {
 
 // Class k's images are a flat colour: red channel = 40 + 60 k, so a label can be checked from
 // the pixels alone; green = 60 + 10 i tells the files of a class apart.
-uint8_t class_red(int k) { return static_cast<uint8_t>(40 + 60 * k); }
+uint8_t class_red(int k) {
+  return static_cast<uint8_t>(40 + 60 * k);
+}
 
-class ImageFolderTest : public ::testing::Test {
+class ImageFolderTest : public TempDirTest {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("eden_folder_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
 
   // Writes `n` images of class colour `k` into dir/<name>, alternating JPEG and PNG kinds.
   void add_class(const fs::path& dir, const std::string& name, int k, int n) {
@@ -42,15 +37,23 @@ class ImageFolderTest : public ::testing::Test {
       const auto rgb = solid_rgb(h, w, class_red(k), static_cast<uint8_t>(60 + 10 * i), 50);
       std::vector<uint8_t> bytes;
       switch (i % 4) {
-        case 0: bytes = encode_jpeg(rgb, h, w); break;
-        case 1: bytes = encode_png(rgb, h, w, PngKind::kRgb8); break;
-        case 2: bytes = encode_jpeg(rgb, h, w, JpegKind::kProgressive); break;
-        default: bytes = encode_png(rgb, h, w, PngKind::kPalette); break;
+        case 0:
+          bytes = encode_jpeg(rgb, h, w);
+          break;
+        case 1:
+          bytes = encode_png(rgb, h, w, PngKind::kRgb8);
+          break;
+        case 2:
+          bytes = encode_jpeg(rgb, h, w, JpegKind::kProgressive);
+          break;
+        default:
+          bytes = encode_png(rgb, h, w, PngKind::kPalette);
+          break;
       }
       // Extensions lie on purpose for some: the format is decided by content.
-      write_bytes((dir / name / ("img" + std::to_string(i) + (i % 3 == 2 ? ".png" : ".jpg")))
-                      .string(),
-                  bytes);
+      write_bytes(
+          (dir / name / ("img" + std::to_string(i) + (i % 3 == 2 ? ".png" : ".jpg"))).string(),
+          bytes);
     }
   }
 
@@ -74,7 +77,7 @@ class ImageFolderTest : public ::testing::Test {
     }
   }
 
-  fs::path root_;
+  const fs::path& root_ = dir_;
 };
 
 std::set<std::string> skipped_names(const LoadReport& r) {
@@ -114,7 +117,7 @@ TEST_F(ImageFolderTest, ClassFoldersWithAStratifiedSeededSplit) {
   o.seed = 7;
   const auto other = load_image_folder(root_, o);
   EXPECT_EQ(other.test.size(), 5);
-  EXPECT_TRUE(torch::equal(other.test.labels, d.test.labels));  // same strata
+  EXPECT_TRUE(torch::equal(other.test.labels, d.test.labels));   // same strata
   EXPECT_FALSE(torch::equal(other.test.images, d.test.images));  // other files held out
 }
 
@@ -157,7 +160,8 @@ TEST_F(ImageFolderTest, EveryBadInputIsSkippedCountedAndListed) {
   fs::create_directories(root_ / "empty_3");
   add_class(root_, "single_4", 1, 1);
   fs::create_directories(root_ / "broken_5");
-  write_bytes((root_ / "broken_5" / "x.png").string(), {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0});
+  write_bytes((root_ / "broken_5" / "x.png").string(),
+              {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0});
   write_bytes((root_ / "broken_5" / "y.png").string(), {1, 2, 3});
   // a file outside any class folder, and hidden entries (ignored)
   write_bytes((root_ / "LICENSE").string(), {'x'});
@@ -180,7 +184,8 @@ TEST_F(ImageFolderTest, EveryBadInputIsSkippedCountedAndListed) {
     }
     return std::string();
   };
-  EXPECT_NE(reason("truncated.jpg").find("truncated"), std::string::npos) << reason("truncated.jpg");
+  EXPECT_NE(reason("truncated.jpg").find("truncated"), std::string::npos)
+      << reason("truncated.jpg");
   EXPECT_NE(reason("notes.txt").find("not an image"), std::string::npos);
   EXPECT_NE(reason("zero.jpg").find("empty file"), std::string::npos);
   EXPECT_NE(reason("dangling.jpg").find("cannot open"), std::string::npos);
@@ -201,7 +206,8 @@ TEST_F(ImageFolderTest, EveryBadInputIsSkippedCountedAndListed) {
 }
 
 TEST_F(ImageFolderTest, UnreadableFileIsSkippedWhenNotRoot) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads mode-000 files; the dangling-link case covers it";
+  if (::geteuid() == 0)
+    GTEST_SKIP() << "root reads mode-000 files; the dangling-link case covers it";
   add_class(root_, "a_0", 0, 3);
   add_class(root_, "b_1", 1, 3);
   const auto locked = root_ / "a_0" / "img0.jpg";

@@ -7,11 +7,11 @@
 #include <fstream>
 
 #include "../common/image_files.h"
+#include "../io/python.h"
 #include "eden/data/image_decode.h"
 #include "eden/data/image_preprocess.h"
 #include "eden/data/image_resize.h"
 #include "eden/util/check.h"
-#include "../io/python.h"
 
 using namespace eden::data;
 using namespace eden::testing;
@@ -51,7 +51,7 @@ Diff diff(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
 TEST(ImageResize, ExtentFollowsTorchvisionsRule) {
   // Shorter side -> size, longer side scaled and truncated (int(size * long / short)).
   EXPECT_EQ(resized_extent(480, 640, 224).height, 224);
-  EXPECT_EQ(resized_extent(480, 640, 224).width, 298);  // 298.67 -> 298
+  EXPECT_EQ(resized_extent(480, 640, 224).width, 298);   // 298.67 -> 298
   EXPECT_EQ(resized_extent(457, 301, 224).height, 340);  // 340.09
   EXPECT_EQ(resized_extent(457, 301, 224).width, 224);
   EXPECT_EQ(resized_extent(100, 100, 224).width, 224);
@@ -80,15 +80,14 @@ TEST(ImageResize, MatchesTorchvisionByteForByte) {
     std::vector<uint8_t> file;
     int size;
     bool dct;
-    int max_diff;       // PNG: the same filter and rounding as PIL -> exact
+    int max_diff;  // PNG: the same filter and rounding as PIL -> exact
     double mean_diff;
   };
   std::vector<Case> cases;
   auto png = [&](int h, int w, uint32_t seed, int size) {
-    cases.push_back({"png_" + std::to_string(h) + "x" + std::to_string(w) + "_" +
-                         std::to_string(size),
-                     encode_png(photo_like_rgb(h, w, seed), h, w, PngKind::kRgb8), size, true, 0,
-                     0.0});
+    cases.push_back(
+        {"png_" + std::to_string(h) + "x" + std::to_string(w) + "_" + std::to_string(size),
+         encode_png(photo_like_rgb(h, w, seed), h, w, PngKind::kRgb8), size, true, 0, 0.0});
   };
   png(301, 457, 1, 224);  // landscape downscale
   png(457, 301, 2, 224);  // portrait downscale

@@ -166,9 +166,8 @@ torch::Tensor BatchLoader::pixels(int64_t i) const {
   prefetched_ = -1;
   if (i + 1 < num_batches()) {  // decode the next batch while this one trains
     prefetched_ = i + 1;
-    prefetch_ = std::async(std::launch::async, [this, idx = batch_indices(i + 1)] {
-      return encoded_.gather(idx);
-    });
+    prefetch_ = std::async(std::launch::async,
+                           [this, idx = batch_indices(i + 1)] { return encoded_.gather(idx); });
   }
   return x;
 }
@@ -180,8 +179,8 @@ torch::Tensor BatchLoader::random_resized_crop(const torch::Tensor& x, at::Gener
   constexpr int64_t kTries = 10;
   auto dopt = torch::TensorOptions().dtype(torch::kDouble);
   const double area = static_cast<double>(h * w);
-  auto target = torch::rand({b, kTries}, gen, dopt) * (1.0 - options_.rrc_scale_min) +
-                options_.rrc_scale_min;
+  auto target =
+      torch::rand({b, kTries}, gen, dopt) * (1.0 - options_.rrc_scale_min) + options_.rrc_scale_min;
   target = target * area;
   const double lr0 = std::log(options_.rrc_ratio_min), lr1 = std::log(options_.rrc_ratio_max);
   auto aspect = torch::exp(torch::rand({b, kTries}, gen, dopt) * (lr1 - lr0) + lr0);

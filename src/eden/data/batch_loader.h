@@ -36,13 +36,13 @@ struct LoaderOptions {
   bool shuffle = true;
   bool drop_last = false;
   uint64_t seed = 0;
-  int64_t crop_padding = 0;  // random crop of the original size after zero padding; 0 = off
-  bool hflip = false;        // random horizontal flip with p = 0.5
+  int64_t crop_padding = 0;          // random crop of the original size after zero padding; 0 = off
+  bool hflip = false;                // random horizontal flip with p = 0.5
   bool random_resized_crop = false;  // torchvision RandomResizedCrop to the stored size
   double rrc_scale_min = 0.08;       // area fraction range [rrc_scale_min, 1]
   double rrc_ratio_min = 3.0 / 4.0;  // aspect ratio range [min, max], drawn log-uniformly
   double rrc_ratio_max = 4.0 / 3.0;
-  Normalization norm;        // empty = 0.5 / 0.5 per channel
+  Normalization norm;  // empty = 0.5 / 0.5 per channel
   torch::Device device = torch::kCPU;
   Preload preload = Preload::kHost;
 };

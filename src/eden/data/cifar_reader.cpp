@@ -14,27 +14,31 @@ namespace {
 constexpr int64_t kPixels = 3 * 32 * 32;
 
 const std::vector<std::string>& cifar10_names() {
-  static const std::vector<std::string> kNames = {"airplane", "automobile", "bird",  "cat",
-                                                  "deer",     "dog",        "frog",  "horse",
-                                                  "ship",     "truck"};
+  static const std::vector<std::string> kNames = {
+      "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
   return kNames;
 }
 
 // The CIFAR-100 fine labels in index order (the names the distribution's meta file lists).
 const std::vector<std::string>& cifar100_names() {
   static const std::vector<std::string> kNames = {
-      "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle",
-      "bottle", "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle",
-      "caterpillar", "cattle", "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch",
-      "crab", "crocodile", "cup", "dinosaur", "dolphin", "elephant", "flatfish", "forest", "fox",
-      "girl", "hamster", "house", "kangaroo", "keyboard", "lamp", "lawn_mower", "leopard", "lion",
-      "lizard", "lobster", "man", "maple_tree", "motorcycle", "mountain", "mouse", "mushroom",
-      "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree",
-      "plain", "plate", "poppy", "porcupine", "possum", "rabbit", "raccoon", "ray", "road",
-      "rocket", "rose", "sea", "seal", "shark", "shrew", "skunk", "skyscraper", "snail", "snake",
-      "spider", "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank",
-      "telephone", "television", "tiger", "tractor", "train", "trout", "tulip", "turtle",
-      "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm"};
+      "apple",       "aquarium_fish", "baby",      "bear",       "beaver",       "bed",
+      "bee",         "beetle",        "bicycle",   "bottle",     "bowl",         "boy",
+      "bridge",      "bus",           "butterfly", "camel",      "can",          "castle",
+      "caterpillar", "cattle",        "chair",     "chimpanzee", "clock",        "cloud",
+      "cockroach",   "couch",         "crab",      "crocodile",  "cup",          "dinosaur",
+      "dolphin",     "elephant",      "flatfish",  "forest",     "fox",          "girl",
+      "hamster",     "house",         "kangaroo",  "keyboard",   "lamp",         "lawn_mower",
+      "leopard",     "lion",          "lizard",    "lobster",    "man",          "maple_tree",
+      "motorcycle",  "mountain",      "mouse",     "mushroom",   "oak_tree",     "orange",
+      "orchid",      "otter",         "palm_tree", "pear",       "pickup_truck", "pine_tree",
+      "plain",       "plate",         "poppy",     "porcupine",  "possum",       "rabbit",
+      "raccoon",     "ray",           "road",      "rocket",     "rose",         "sea",
+      "seal",        "shark",         "shrew",     "skunk",      "skyscraper",   "snail",
+      "snake",       "spider",        "squirrel",  "streetcar",  "sunflower",    "sweet_pepper",
+      "table",       "tank",          "telephone", "television", "tiger",        "tractor",
+      "train",       "trout",         "tulip",     "turtle",     "wardrobe",     "whale",
+      "willow_tree", "wolf",          "woman",     "worm"};
   return kNames;
 }
 
@@ -91,8 +95,8 @@ ImageDataset parse_cifar_records(const std::vector<uint8_t>& bytes, int label_by
   const int64_t record = label_bytes + kPixels;
   const auto size = static_cast<int64_t>(bytes.size());
   EDEN_CHECK(size > 0 && size % record == 0, what, ": ", size, " bytes is not a whole number of ",
-             record, "-byte CIFAR records (truncated, or not CIFAR-", label_bytes == 1 ? "10" : "100",
-             " binary)");
+             record, "-byte CIFAR records (truncated, or not CIFAR-",
+             label_bytes == 1 ? "10" : "100", " binary)");
   const int64_t n = size / record;
   ImageDataset ds;
   ds.images = torch::empty({n, 3, 32, 32}, torch::kUInt8);
@@ -131,8 +135,10 @@ DataSplits load_cifar_folder(const fs::path& dir) {
     out.test = parse_cifar_records(read_bytes(t), 1, classes, t.string());
   } else {
     const auto classes = names_from(d / "fine_label_names.txt", cifar100_names());
-    out.train = parse_cifar_records(read_bytes(d / "train.bin"), 2, classes, (d / "train.bin").string());
-    out.test = parse_cifar_records(read_bytes(d / "test.bin"), 2, classes, (d / "test.bin").string());
+    out.train =
+        parse_cifar_records(read_bytes(d / "train.bin"), 2, classes, (d / "train.bin").string());
+    out.test =
+        parse_cifar_records(read_bytes(d / "test.bin"), 2, classes, (d / "test.bin").string());
   }
   out.report.files_seen = out.report.images_loaded = out.train.size() + out.test.size();
   out.report.ram_bytes = out.report.images_loaded * kPixels;

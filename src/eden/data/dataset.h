@@ -24,9 +24,9 @@ struct EncodedImages {
 
 /// One split of a data set: decoded (`images`) or encoded (`encoded` + `encoded_ids`).
 struct ImageDataset {
-  torch::Tensor images;              // (N, C, H, W) uint8; undefined when encoded
-  torch::Tensor labels;              // (N) int64, in [0, classes.size())
-  std::vector<std::string> classes;  // class index -> name
+  torch::Tensor images;                          // (N, C, H, W) uint8; undefined when encoded
+  torch::Tensor labels;                          // (N) int64, in [0, classes.size())
+  std::vector<std::string> classes;              // class index -> name
   std::shared_ptr<const EncodedImages> encoded;  // set in encoded mode (shared by splits)
   torch::Tensor encoded_ids;                     // (N) int64 into encoded->files
 
@@ -57,13 +57,13 @@ struct SkippedFile {
 
 /// How a data set was loaded: written to run.json, skipped.txt and the start-up summary.
 struct LoadReport {
-  std::string format;        // "idx", "cifar-10", "cifar-100", "image-folder"
+  std::string format;            // "idx", "cifar-10", "cifar-100", "image-folder"
   std::string mode = "decoded";  // "decoded" (pixels in RAM) or "encoded" (files in RAM)
-  std::string split;         // how train/eval were formed ("files", "folders", "val-split 0.1")
-  int64_t files_seen = 0;    // candidate files found
+  std::string split;             // how train/eval were formed ("files", "folders", "val-split 0.1")
+  int64_t files_seen = 0;        // candidate files found
   int64_t images_loaded = 0;
-  int64_t ram_bytes = 0;     // bytes held for the training data (pixels or encoded files)
-  double load_s = 0.0;       // wall time of the load
+  int64_t ram_bytes = 0;  // bytes held for the training data (pixels or encoded files)
+  double load_s = 0.0;    // wall time of the load
   int threads = 1;
   std::vector<SkippedFile> skipped;  // files left out (also classes, as their folder path)
 };

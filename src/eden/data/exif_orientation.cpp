@@ -102,13 +102,34 @@ void apply_exif_orientation(int o, std::vector<uint8_t>& pixels, int& height, in
     for (int x = 0; x < ow; ++x) {
       int sy = 0, sx = 0;
       switch (o) {
-        case 2: sy = y; sx = w - 1 - x; break;          // mirror horizontal
-        case 3: sy = h - 1 - y; sx = w - 1 - x; break;  // rotate 180
-        case 4: sy = h - 1 - y; sx = x; break;          // mirror vertical
-        case 5: sy = x; sx = y; break;                  // transpose
-        case 6: sy = h - 1 - x; sx = y; break;          // rotate 90 clockwise
-        case 7: sy = h - 1 - x; sx = w - 1 - y; break;  // transverse
-        default: sy = x; sx = w - 1 - y; break;         // 8: rotate 90 counter-clockwise
+        case 2:
+          sy = y;
+          sx = w - 1 - x;
+          break;  // mirror horizontal
+        case 3:
+          sy = h - 1 - y;
+          sx = w - 1 - x;
+          break;  // rotate 180
+        case 4:
+          sy = h - 1 - y;
+          sx = x;
+          break;  // mirror vertical
+        case 5:
+          sy = x;
+          sx = y;
+          break;  // transpose
+        case 6:
+          sy = h - 1 - x;
+          sx = y;
+          break;  // rotate 90 clockwise
+        case 7:
+          sy = h - 1 - x;
+          sx = w - 1 - y;
+          break;  // transverse
+        default:
+          sy = x;
+          sx = w - 1 - y;
+          break;  // 8: rotate 90 counter-clockwise
       }
       std::memcpy(&out[(static_cast<size_t>(y) * ow + x) * c],
                   &pixels[(static_cast<size_t>(sy) * w + sx) * c], c);

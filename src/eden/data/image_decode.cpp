@@ -53,8 +53,7 @@ DecodedImage decode_jpeg(const uint8_t* data, size_t size, const DecodeOptions& 
     for (int i = 0; i < count; ++i) {
       const auto f = factors[i];
       if (f.num > f.denom) continue;
-      if (TJSCALED(short_side, f) >= o.min_short_side &&
-          f.num * best.denom < best.num * f.denom) {
+      if (TJSCALED(short_side, f) >= o.min_short_side && f.num * best.denom < best.num * f.denom) {
         best = f;
       }
     }
@@ -64,8 +63,8 @@ DecodedImage decode_jpeg(const uint8_t* data, size_t size, const DecodeOptions& 
   const int pf = cmyk ? TJPF_CMYK : TJPF_RGB;
   const int bpp = tjPixelSize[pf];
   std::vector<uint8_t> buf(static_cast<size_t>(sw) * sh * bpp);
-  const int rc = tjDecompress2(tj.get(), data, static_cast<unsigned long>(size), buf.data(), sw,
-                               0, sh, pf, TJFLAG_ACCURATEDCT);
+  const int rc = tjDecompress2(tj.get(), data, static_cast<unsigned long>(size), buf.data(), sw, 0,
+                               sh, pf, TJFLAG_ACCURATEDCT);
   if (rc != 0) {
     const std::string msg = tjGetErrorStr2(tj.get());
     EDEN_CHECK(tjGetErrorCode(tj.get()) == TJERR_WARNING && !is_fatal_warning(msg),
@@ -143,9 +142,12 @@ DecodedImage decode_png(const uint8_t* data, size_t size, const DecodeOptions& o
 
 const char* to_string(ImageFormat f) {
   switch (f) {
-    case ImageFormat::kJpeg: return "jpeg";
-    case ImageFormat::kPng: return "png";
-    default: return "unknown";
+    case ImageFormat::kJpeg:
+      return "jpeg";
+    case ImageFormat::kPng:
+      return "png";
+    default:
+      return "unknown";
   }
 }
 
@@ -158,9 +160,12 @@ ImageFormat sniff_image_format(const uint8_t* data, size_t size) {
 
 DecodedImage decode_image(const uint8_t* data, size_t size, const DecodeOptions& options) {
   switch (sniff_image_format(data, size)) {
-    case ImageFormat::kJpeg: return decode_jpeg(data, size, options);
-    case ImageFormat::kPng: return decode_png(data, size, options);
-    default: break;
+    case ImageFormat::kJpeg:
+      return decode_jpeg(data, size, options);
+    case ImageFormat::kPng:
+      return decode_png(data, size, options);
+    default:
+      break;
   }
   EDEN_CHECK(false, "not a JPEG or PNG file (", size == 0 ? "empty" : "unrecognised content", ")");
   return {};

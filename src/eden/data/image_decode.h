@@ -19,8 +19,8 @@ struct DecodeOptions {
   /// JPEG only: decode at the smallest DCT scale (1/8 .. 1) whose shorter side is still at
   /// least this many pixels; 0 = full size. Large photos then cost a fraction to decode.
   int min_short_side = 0;
-  bool apply_orientation = true;           // honour EXIF orientation
-  int64_t max_pixels = int64_t{1} << 28;   // refuse larger images (decompression bombs)
+  bool apply_orientation = true;          // honour EXIF orientation
+  int64_t max_pixels = int64_t{1} << 28;  // refuse larger images (decompression bombs)
 };
 
 struct DecodedImage {
@@ -28,7 +28,7 @@ struct DecodedImage {
   int width = 0;
   std::vector<uint8_t> rgb;  // (height, width, 3) uint8
   ImageFormat format = ImageFormat::kUnknown;
-  int orientation = 1;       // the EXIF orientation that was applied
+  int orientation = 1;  // the EXIF orientation that was applied
 };
 
 /// Decodes any supported file into RGB: grayscale is replicated, CMYK converted, alpha dropped

@@ -31,7 +31,9 @@ struct Candidate {
   Split split;
 };
 
-bool hidden(const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; }
+bool hidden(const fs::path& p) {
+  return p.filename().string().rfind('.', 0) == 0;
+}
 
 std::string human_bytes(int64_t bytes) {
   const double b = static_cast<double>(bytes);
@@ -159,8 +161,8 @@ int64_t parse_memory_size(const std::string& text) {
   if (unit == "M" || unit == "m") scale = 1024.0 * 1024;
   if (unit == "G" || unit == "g") scale = 1024.0 * 1024 * 1024;
   if (unit == "T" || unit == "t") scale = 1024.0 * 1024 * 1024 * 1024;
-  EDEN_CHECK(used > 0 && scale > 0 && value > 0 && std::isfinite(value), "--memory-budget: '",
-             text, "' is not a size; expected auto, or a number with K, M, G or T (e.g. 48G)");
+  EDEN_CHECK(used > 0 && scale > 0 && value > 0 && std::isfinite(value), "--memory-budget: '", text,
+             "' is not a size; expected auto, or a number with K, M, G or T (e.g. 48G)");
   return static_cast<int64_t>(value * scale);
 }
 
@@ -171,8 +173,8 @@ int64_t default_memory_budget() {
 
 bool is_image_folder(const fs::path& dir) {
   if (!fs::is_directory(dir)) return false;
-  for (const char* marker : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz",
-                             "data_batch_1.bin", "train.bin"}) {
+  for (const char* marker :
+       {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz", "data_batch_1.bin", "train.bin"}) {
     if (fs::exists(dir / marker)) return false;
   }
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -228,25 +230,27 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   if (folder_split) {
     scan(train_root, Split::kTrain);
     scan(eval_root, Split::kEval);
-    report.split = "folders " + train_root.filename().string() + "/" +
-                   eval_root.filename().string();
+    report.split =
+        "folders " + train_root.filename().string() + "/" + eval_root.filename().string();
   } else {
     scan(dir, Split::kUnsplit);
     report.split = fmt::format("val-split {}", o.val_split);
   }
   const auto n = static_cast<int64_t>(cands.size());
   report.files_seen = n;
-  EDEN_CHECK(n > 0, "--data: ", dir, " has no files in class folders; expected DIR/<class>/<image> ",
+  EDEN_CHECK(n > 0, "--data: ", dir,
+             " has no files in class folders; expected DIR/<class>/<image> ",
              "or DIR/train/<class>/<image> with DIR/val/<class>/<image>");
 
   // ---- memory plan ------------------------------------------------------------------------
   const int64_t s = o.image_size;
   const int64_t row_bytes = 3 * s * s;
   const int64_t decoded_bytes = n * row_bytes;
-  const int64_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_memory_budget();
+  const int64_t budget =
+      o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_memory_budget();
   const bool encoded_mode = decoded_bytes > budget;
-  EDEN_CHECK(!encoded_mode || encoded_bytes <= budget, "--data: ", dir, ": ", n,
-             " files need ", human_bytes(decoded_bytes), " decoded and ", human_bytes(encoded_bytes),
+  EDEN_CHECK(!encoded_mode || encoded_bytes <= budget, "--data: ", dir, ": ", n, " files need ",
+             human_bytes(decoded_bytes), " decoded and ", human_bytes(encoded_bytes),
              " encoded, over the memory budget of ", human_bytes(budget),
              "; hint: --limit-per-class N, a smaller --image-size, or a larger --memory-budget");
   report.mode = encoded_mode ? "encoded" : "decoded";
@@ -263,7 +267,8 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
     try {
       pixels = torch::empty({n, 3, s, s}, opts.pinned_memory(o.pinned));
     } catch (const c10::Error&) {
-      EDEN_CHECK(o.pinned, "--data: cannot allocate ", human_bytes(decoded_bytes), " for ", n, " images");
+      EDEN_CHECK(o.pinned, "--data: cannot allocate ", human_bytes(decoded_bytes), " for ", n,
+                 " images");
       pixels = torch::empty({n, 3, s, s}, opts);  // page-locking that much failed: pageable
     }
   }
@@ -317,7 +322,8 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   }
   for (const auto& cls : scanned) {
     if (train_of.count(cls) == 0) {
-      report.skipped.push_back({(train_root / cls).string(), "no usable image in the class folder"});
+      report.skipped.push_back(
+          {(train_root / cls).string(), "no usable image in the class folder"});
     }
   }
   std::vector<std::string> classes;
@@ -325,9 +331,11 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
     const bool enough = folder_split || rows.size() >= 2;
     if (!enough) {
       const auto folder = (train_root / cls).string();
-      report.skipped.push_back({folder, "class has only 1 usable image; a class needs 2 (one to "
-                                        "train, one to validate)"});
-      for (int64_t i : rows) report.skipped.push_back({cands[i].path.string(), "its class was left out"});
+      report.skipped.push_back({folder,
+                                "class has only 1 usable image; a class needs 2 (one to "
+                                "train, one to validate)"});
+      for (int64_t i : rows)
+        report.skipped.push_back({cands[i].path.string(), "its class was left out"});
       continue;
     }
     classes.push_back(cls);
@@ -336,7 +344,8 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   for (const auto& [cls, rows] : eval_of) {
     if (kept.count(cls) != 0) continue;
     for (int64_t i : rows) {
-      report.skipped.push_back({cands[i].path.string(), "class '" + cls + "' has no training images"});
+      report.skipped.push_back(
+          {cands[i].path.string(), "class '" + cls + "' has no training images"});
     }
   }
   std::vector<int64_t> train_rows, eval_rows, train_labels, eval_labels;
@@ -372,8 +381,10 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   }
   EDEN_CHECK(!train_rows.empty(), "--data: ", dir, ": none of ", n,
              " files is a readable JPEG or PNG in a usable class folder (first: ",
-             report.skipped.empty() ? "?" : report.skipped.front().path + ": " +
-                                                report.skipped.front().reason, ")");
+             report.skipped.empty()
+                 ? "?"
+                 : report.skipped.front().path + ": " + report.skipped.front().reason,
+             ")");
   EDEN_CHECK(classes.size() >= 2, "--data: ", dir, " has ", classes.size(),
              " usable class folder(s) (", classes.empty() ? "" : classes.front(),
              "); a classifier needs at least 2");
@@ -382,11 +393,9 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
 
   // ---- assemble ------------------------------------------------------------------------------
   DataSplits out;
-  out.name = dir.filename().empty() ? dir.parent_path().filename().string()
-                                    : dir.filename().string();
-  auto as_tensor = [](const std::vector<int64_t>& v) {
-    return torch::tensor(v, torch::kLong);
-  };
+  out.name =
+      dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
+  auto as_tensor = [](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kLong); };
   const auto n_train = static_cast<int64_t>(train_rows.size());
   const auto n_eval = static_cast<int64_t>(eval_rows.size());
   out.train.classes = classes;

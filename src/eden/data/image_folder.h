@@ -12,15 +12,15 @@
 namespace eden::data {
 
 struct ImageFolderOptions {
-  int64_t image_size = 224;      // stored side: Resize(S) + CenterCrop(S)
-  double val_split = 0.1;        // stratified hold-out when there is no train/val sub-tree
-  uint64_t seed = 0;             // of the hold-out draw
-  int64_t limit_per_class = 0;   // keep the first N files (sorted) of each class folder; 0 = all
+  int64_t image_size = 224;         // stored side: Resize(S) + CenterCrop(S)
+  double val_split = 0.1;           // stratified hold-out when there is no train/val sub-tree
+  uint64_t seed = 0;                // of the hold-out draw
+  int64_t limit_per_class = 0;      // keep the first N files (sorted) of each class folder; 0 = all
   int64_t memory_budget_bytes = 0;  // decoded pixels above this -> encoded mode; 0 = auto
-  bool strict = false;           // any skipped file or class is an error
-  int threads = 0;               // decoding threads; 0 = every usable core
-  bool pinned = false;           // allocate the decoded tensor in page-locked memory (CUDA)
-  bool progress = true;          // live bar when stderr is a terminal
+  bool strict = false;              // any skipped file or class is an error
+  int threads = 0;                  // decoding threads; 0 = every usable core
+  bool pinned = false;              // allocate the decoded tensor in page-locked memory (CUDA)
+  bool progress = true;             // live bar when stderr is a terminal
 };
 
 /// True when `dir` has sub-folders but none of the MNIST or CIFAR files.

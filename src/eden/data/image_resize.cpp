@@ -67,13 +67,15 @@ inline uint8_t clip8(int32_t acc) {
 }
 
 // Python's round(): half to even (CenterCrop uses int(round((h - size) / 2.0))).
-int round_half_even(double v) { return static_cast<int>(std::nearbyint(v)); }
+int round_half_even(double v) {
+  return static_cast<int>(std::nearbyint(v));
+}
 
 }  // namespace
 
 Extent resized_extent(int height, int width, int size) {
-  EDEN_CHECK(height > 0 && width > 0 && size > 0, "resize: bad extent ", height, "x", width,
-             " -> ", size);
+  EDEN_CHECK(height > 0 && width > 0 && size > 0, "resize: bad extent ", height, "x", width, " -> ",
+             size);
   if (height <= width) {
     return {size, static_cast<int>(static_cast<int64_t>(size) * width / height)};
   }

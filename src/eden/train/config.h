@@ -40,15 +40,15 @@ struct TrainConfig {
   bool channels_last = true;  // NHWC activations and conv weights (faster oneDNN convs on CPU)
   double l1 = 0.0;            // lambda of the L1 penalty on trainable weights
   // data pipeline
-  std::string data_format = "auto";  // auto | idx | cifar | folder
-  int64_t image_size = 224;          // image folders: stored side (Resize + CenterCrop)
-  double val_split = 0.1;            // image folders without train/val: stratified hold-out
-  int64_t limit_per_class = 0;       // image folders: first N files of each class (0 = all)
+  std::string data_format = "auto";    // auto | idx | cifar | folder
+  int64_t image_size = 224;            // image folders: stored side (Resize + CenterCrop)
+  double val_split = 0.1;              // image folders without train/val: stratified hold-out
+  int64_t limit_per_class = 0;         // image folders: first N files of each class (0 = all)
   std::string memory_budget = "auto";  // image folders: decoded pixels above this stay encoded
-  bool strict = false;               // image folders: any skipped file is an error
-  std::string augment = "auto";      // auto | none | timm (random-resized-crop + flip)
-  std::string normalize = "auto";    // auto | dataset | imagenet | unit
-  std::string preload = "host";  // host | device
+  bool strict = false;                 // image folders: any skipped file is an error
+  std::string augment = "auto";        // auto | none | timm (random-resized-crop + flip)
+  std::string normalize = "auto";      // auto | dataset | imagenet | unit
+  std::string preload = "host";        // host | device
   int64_t crop_padding = 0;
   bool hflip = false;
   std::string classes;      // keep only these class indices, e.g. "0,1,2,3,4" ("" = all)

@@ -8,8 +8,8 @@
 
 #include "eden/data/batch_loader.h"
 #include "eden/data/cifar_reader.h"
-#include "eden/data/image_folder.h"
 #include "eden/data/idx_reader.h"
+#include "eden/data/image_folder.h"
 #include "eden/energy/environment.h"
 #include "eden/io/pretrained.h"
 #include "eden/models/registry.h"
@@ -128,9 +128,8 @@ data::ImageDataset limit(data::ImageDataset ds, int64_t n) {
 data::Normalization choose_normalization(const TrainConfig& cfg, const data::DataSplits& data) {
   std::string kind = cfg.normalize;
   if (kind == "auto") {
-    kind = data.report.format == "image-folder"
-               ? models::find_model(cfg.model).input_normalization
-               : "dataset";
+    kind = data.report.format == "image-folder" ? models::find_model(cfg.model).input_normalization
+                                                : "dataset";
   }
   const auto c = static_cast<size_t>(data.train.channels());
   if (kind == "dataset") return data::measure_normalization(data.train);
@@ -157,10 +156,14 @@ void print_load_summary(const std::string& path, const data::DataSplits& d) {
 }
 
 nlohmann::json load_report_json(const data::LoadReport& r) {
-  return {{"format", r.format},         {"mode", r.mode},
-          {"split", r.split},           {"files_seen", r.files_seen},
-          {"images_loaded", r.images_loaded}, {"skipped", r.skipped.size()},
-          {"ram_bytes", r.ram_bytes},   {"load_s", r.load_s},
+  return {{"format", r.format},
+          {"mode", r.mode},
+          {"split", r.split},
+          {"files_seen", r.files_seen},
+          {"images_loaded", r.images_loaded},
+          {"skipped", r.skipped.size()},
+          {"ram_bytes", r.ram_bytes},
+          {"load_s", r.load_s},
           {"threads", r.threads}};
 }
 
@@ -268,7 +271,7 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
       {"train_samples", data.train.size()},
       {"eval_samples", data.test.size()},
       {"normalization", {{"mean", lo.norm.mean}, {"std", lo.norm.std}}},
-      {"augmentation", timm_augment ? "random-resized-crop + hflip (timm)"
+      {"augmentation", timm_augment                      ? "random-resized-crop + hflip (timm)"
                        : lo.hflip || lo.crop_padding > 0 ? "crop-padding/hflip"
                                                          : "none"},
       {"data_load", load_report_json(data.report)},
@@ -343,9 +346,9 @@ torch::Device resolve_device(const std::string& name) {
 data::DataSplits load_data(const TrainConfig& cfg) {
   std::string format = cfg.data_format;
   if (format == "auto") {
-    format = data::is_cifar_folder(cfg.data)     ? "cifar"
-             : data::is_image_folder(cfg.data)   ? "folder"
-                                                 : "idx";  // its reader names what is missing
+    format = data::is_cifar_folder(cfg.data)   ? "cifar"
+             : data::is_image_folder(cfg.data) ? "folder"
+                                               : "idx";  // its reader names what is missing
   }
   data::DataSplits splits;
   if (format == "idx") {

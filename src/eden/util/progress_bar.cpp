@@ -20,7 +20,9 @@ ProgressBar::ProgressBar(std::string label, int64_t total, bool live, std::FILE*
   last_draw_ = start_ - std::chrono::seconds(1);
 }
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
 void ProgressBar::advance(int64_t n) {
   const int64_t done = done_ += n;
