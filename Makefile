@@ -1,10 +1,10 @@
-# Entry points: `make demo` runs the main job, `make test` runs every test.
-# Each sets up (scripts/setup) and builds on first use.
+# Entry points: `make demo` runs the main job, `make test` runs every test, `make fuzz` fuzzes the
+# file readers (fuzz/README.md). Each sets up (scripts/setup) and builds on first use.
 BUILD ?= build
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup build demo test bench format tidy clean
+.PHONY: all setup build demo test fuzz bench format tidy clean
 
 all: build
 
@@ -25,6 +25,10 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# Its own build (clang, ASan + UBSan, torch-free) in build-fuzz/; FUZZ_SECONDS per target.
+fuzz: $(BUILD)/.setup-done
+	scripts/fuzz
 
 bench: build
 	bench/train_throughput.sh

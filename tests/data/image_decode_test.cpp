@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "../common/image_files.h"
 #include "eden/data/exif_orientation.h"
@@ -227,4 +229,30 @@ TEST(ImageDecodeErrors, HugeDeclaredSizeIsRefusedBeforeAllocating) {
   EXPECT_THROW(decode(png, o), eden::Error);
   const auto jpg = encode_jpeg(solid_rgb(16, 16, 1, 2, 3), 16, 16);
   EXPECT_THROW(decode(jpg, o), eden::Error);
+}
+
+// Found by fuzz_image_decode: after a first warning TurboJPEG reports later fatal errors as
+// warnings too, and these decoded "successfully" to mostly blank pixels.
+TEST(ImageDecodeErrors, FuzzerFoundCorruptJpegsAreRefused) {
+  const std::filesystem::path dir = std::string(EDEN_SOURCE_DIR) + "/tests/data/regressions";
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".jpg") continue;
+    ++files;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)),
+                                 std::istreambuf_iterator<char>());
+    EXPECT_THROW(decode(b), eden::Error) << e.path();
+  }
+  EXPECT_EQ(files, 4);
+}
+
+TEST(JpegDecode, ExtraneousBytesBeforeAMarkerAreTolerated) {
+  // Common in the wild (e.g. padding before EOI); libjpeg warns, the image is intact (PIL too).
+  const auto rgb = photo_like_rgb(kH, kW, 8);
+  const auto jpg = encode_jpeg(rgb, kH, kW);
+  auto padded = jpg;
+  padded.insert(padded.end() - 2, {0x00, 0x00, 0x00});
+  const auto a = decode(jpg), b = decode(padded);
+  EXPECT_EQ(a.rgb, b.rgb);
 }

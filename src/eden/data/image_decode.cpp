@@ -27,12 +27,16 @@ struct TjDeleter {
   void operator()(void* h) const { tjDestroy(h); }
 };
 
-// TurboJPEG reports "warnings" for streams it could still decode. A truncated stream is one of
-// them (libjpeg pads it with grey): that is a corrupt file, the other warnings are tolerated as
-// PIL tolerates them.
-bool is_fatal_warning(const std::string& message) {
-  return message.find("Premature end") != std::string::npos ||
-         message.find("Corrupt JPEG data: premature") != std::string::npos;
+// libjpeg warnings (JWRN_* in jerror.h) that still leave a complete, correct image: stray bytes
+// between markers, unknown JFIF/Adobe details, odd progression. Everything else (truncation,
+// "bad Huffman code" and other corrupt entropy data) leaves grey or garbage pixels: refused.
+bool is_tolerated_warning(const std::string& m) {
+  auto starts = [&](const char* p) { return m.rfind(p, 0) == 0; };
+  if (starts("Corrupt JPEG data: "))
+    return m.find("extraneous bytes before marker") != std::string::npos;
+  return starts("Unknown Adobe color transform code") ||
+         starts("Inconsistent progression sequence") || starts("Warning: unknown JFIF revision") ||
+         starts("Invalid SOS parameters for sequential JPEG");
 }
 
 DecodedImage decode_jpeg(const uint8_t* data, size_t size, const DecodeOptions& o) {
@@ -63,12 +67,21 @@ DecodedImage decode_jpeg(const uint8_t* data, size_t size, const DecodeOptions& 
   const int pf = cmyk ? TJPF_CMYK : TJPF_RGB;
   const int bpp = tjPixelSize[pf];
   std::vector<uint8_t> buf(static_cast<size_t>(sw) * sh * bpp);
-  const int rc = tjDecompress2(tj.get(), data, static_cast<unsigned long>(size), buf.data(), sw, 0,
-                               sh, pf, TJFLAG_ACCURATEDCT);
-  if (rc != 0) {
-    const std::string msg = tjGetErrorStr2(tj.get());
-    EDEN_CHECK(tjGetErrorCode(tj.get()) == TJERR_WARNING && !is_fatal_warning(msg),
+  // Pass 1 stops at the first warning, so its message is the first problem (TurboJPEG keeps
+  // only the last message, and reports TJERR_WARNING even for a fatal error after a warning).
+  auto decode = [&](int flags) {
+    return tjDecompress2(tj.get(), data, static_cast<unsigned long>(size), buf.data(), sw, 0, sh,
+                         pf, TJFLAG_ACCURATEDCT | flags);
+  };
+  if (decode(TJFLAG_STOPONWARNING) != 0) {
+    std::string msg = tjGetErrorStr2(tj.get());
+    EDEN_CHECK(tjGetErrorCode(tj.get()) == TJERR_WARNING && is_tolerated_warning(msg),
                "JPEG: corrupt or truncated data (", msg, ")");
+    // A tolerated warning: decode to the end; the last message must be a tolerated one too.
+    if (decode(0) != 0) {
+      msg = tjGetErrorStr2(tj.get());
+      EDEN_CHECK(is_tolerated_warning(msg), "JPEG: corrupt or truncated data (", msg, ")");
+    }
   }
 
   DecodedImage img;
