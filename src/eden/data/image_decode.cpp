@@ -39,7 +39,7 @@ bool is_tolerated_warning(const std::string& m) {
          starts("Invalid SOS parameters for sequential JPEG");
 }
 
-DecodedImage decode_jpeg(const uint8_t* data, size_t size, const DecodeOptions& o) {
+void decode_jpeg(const uint8_t* data, size_t size, const DecodeOptions& o, DecodedImage& img) {
   std::unique_ptr<void, TjDeleter> tj(tjInitDecompress());
   EDEN_CHECK(tj != nullptr, "JPEG: cannot create a TurboJPEG decompressor");
   int width = 0, height = 0, subsamp = 0, colorspace = 0;
@@ -66,7 +66,10 @@ DecodedImage decode_jpeg(const uint8_t* data, size_t size, const DecodeOptions& 
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
   const int pf = cmyk ? TJPF_CMYK : TJPF_RGB;
   const int bpp = tjPixelSize[pf];
-  std::vector<uint8_t> buf(static_cast<size_t>(sw) * sh * bpp);
+  // RGB decodes straight into the output; CMYK into a scratch buffer, converted below.
+  thread_local std::vector<uint8_t> cmyk_buf;
+  std::vector<uint8_t>& buf = cmyk ? cmyk_buf : img.rgb;
+  buf.resize(static_cast<size_t>(sw) * sh * bpp);
   // Pass 1 stops at the first warning, so its message is the first problem (TurboJPEG keeps
   // only the last message, and reports TJERR_WARNING even for a fatal error after a warning).
   auto decode = [&](int flags) {
@@ -84,8 +87,8 @@ DecodedImage decode_jpeg(const uint8_t* data, size_t size, const DecodeOptions& 
     }
   }
 
-  DecodedImage img;
   img.format = ImageFormat::kJpeg;
+  img.orientation = 1;
   img.height = sh;
   img.width = sw;
   if (cmyk) {
@@ -100,21 +103,18 @@ DecodedImage decode_jpeg(const uint8_t* data, size_t size, const DecodeOptions& 
         img.rgb[i * 3 + ch] = static_cast<uint8_t>((c * k + 127) / 255);
       }
     }
-  } else {
-    img.rgb = std::move(buf);
   }
   if (o.apply_orientation) {
     img.orientation = jpeg_exif_orientation(data, size);
     apply_exif_orientation(img.orientation, img.rgb, img.height, img.width, 3);
   }
-  return img;
 }
 
 struct SpngDeleter {
   void operator()(spng_ctx* c) const { spng_ctx_free(c); }
 };
 
-DecodedImage decode_png(const uint8_t* data, size_t size, const DecodeOptions& o) {
+void decode_png(const uint8_t* data, size_t size, const DecodeOptions& o, DecodedImage& img) {
   std::unique_ptr<spng_ctx, SpngDeleter> ctx(spng_ctx_new(0));
   EDEN_CHECK(ctx != nullptr, "PNG: cannot create a libspng context");
   spng_set_image_limits(ctx.get(), kMaxSide, kMaxSide);
@@ -130,8 +130,8 @@ DecodedImage decode_png(const uint8_t* data, size_t size, const DecodeOptions& o
   size_t out_size = 0;
   rc = spng_decoded_image_size(ctx.get(), SPNG_FMT_RGB8, &out_size);
   EDEN_CHECK(rc == 0, "PNG: ", spng_strerror(rc));
-  DecodedImage img;
   img.format = ImageFormat::kPng;
+  img.orientation = 1;
   img.height = static_cast<int>(ihdr.height);
   img.width = static_cast<int>(ihdr.width);
   EDEN_ASSERT(out_size == static_cast<size_t>(img.width) * img.height * 3, "RGB8 size");
@@ -148,7 +148,6 @@ DecodedImage decode_png(const uint8_t* data, size_t size, const DecodeOptions& o
       apply_exif_orientation(img.orientation, img.rgb, img.height, img.width, 3);
     }
   }
-  return img;
 }
 
 }  // namespace
@@ -171,17 +170,23 @@ ImageFormat sniff_image_format(const uint8_t* data, size_t size) {
   return ImageFormat::kUnknown;
 }
 
-DecodedImage decode_image(const uint8_t* data, size_t size, const DecodeOptions& options) {
+void decode_image(const uint8_t* data, size_t size, const DecodeOptions& options,
+                  DecodedImage& out) {
   switch (sniff_image_format(data, size)) {
     case ImageFormat::kJpeg:
-      return decode_jpeg(data, size, options);
+      return decode_jpeg(data, size, options, out);
     case ImageFormat::kPng:
-      return decode_png(data, size, options);
+      return decode_png(data, size, options, out);
     default:
       break;
   }
   EDEN_CHECK(false, "not a JPEG or PNG file (", size == 0 ? "empty" : "unrecognised content", ")");
-  return {};
+}
+
+DecodedImage decode_image(const uint8_t* data, size_t size, const DecodeOptions& options) {
+  DecodedImage img;
+  decode_image(data, size, options, img);
+  return img;
 }
 
 }  // namespace eden::data

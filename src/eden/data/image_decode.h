@@ -36,4 +36,9 @@ struct DecodedImage {
 /// reason (not an image, truncated, corrupt, too large); never reads out of bounds.
 DecodedImage decode_image(const uint8_t* data, size_t size, const DecodeOptions& options = {});
 
+/// The same, into `out`, reusing its pixel buffer's capacity (no allocation per image when a
+/// thread decodes many).
+void decode_image(const uint8_t* data, size_t size, const DecodeOptions& options,
+                  DecodedImage& out);
+
 }  // namespace eden::data

@@ -91,13 +91,20 @@ bool read_whole_file(const fs::path& p, std::vector<uint8_t>& out, std::string& 
     error = std::string("cannot open: ") + std::strerror(errno);
     return false;
   }
-  out.clear();
-  uint8_t buf[1 << 16];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.insert(out.end(), buf, buf + n);
+  // One read of the stat'ed size; loop on in case the file grew or the read came short.
+  std::error_code ec;
+  const auto expected = fs::file_size(p, ec);
+  out.resize(ec ? size_t{1} << 16 : static_cast<size_t>(expected) + 1);
+  size_t used = 0;
+  while (true) {
+    used += std::fread(out.data() + used, 1, out.size() - used, f);
+    if (used < out.size() || std::ferror(f) != 0) break;
+    out.resize(out.size() * 2);
+  }
   const bool ok = std::ferror(f) == 0;
   if (!ok) error = std::string("read error: ") + std::strerror(errno);
   std::fclose(f);
+  out.resize(used);
   return ok;
 }
 
@@ -137,6 +144,76 @@ void permute_rows_in_place(uint8_t* data, int64_t row_bytes, const std::vector<i
       k = src;
     }
   }
+}
+
+// Classes and the train/eval rows (candidate indices) from the files that decoded (`failure`
+// empty). A pure function of its inputs: run on the candidates before decoding, it gives the row
+// order the pre-load writes in; run after, the same order unless files failed.
+struct SplitPlan {
+  std::vector<std::string> classes;
+  std::vector<int64_t> train_rows, eval_rows, train_labels, eval_labels;
+  std::vector<SkippedFile> skipped;
+};
+
+SplitPlan plan_splits(const std::vector<Candidate>& cands, const std::vector<std::string>& failure,
+                      bool folder_split, const fs::path& train_root, const ImageFolderOptions& o) {
+  SplitPlan plan;
+  const auto n = static_cast<int64_t>(cands.size());
+  std::map<std::string, std::vector<int64_t>> train_of, eval_of;  // class -> candidate rows
+  for (int64_t i = 0; i < n; ++i) {
+    if (!failure[i].empty()) continue;
+    (cands[i].split == Split::kEval ? eval_of : train_of)[cands[i].cls].push_back(i);
+  }
+  std::set<std::string> scanned;  // class folders that had candidate files
+  for (const auto& c : cands) {
+    if (c.split != Split::kEval) scanned.insert(c.cls);
+  }
+  for (const auto& cls : scanned) {
+    if (train_of.count(cls) == 0) {
+      plan.skipped.push_back({(train_root / cls).string(), "no usable image in the class folder"});
+    }
+  }
+  for (auto& [cls, rows] : train_of) {
+    const bool enough = folder_split || rows.size() >= 2;
+    if (!enough) {
+      const auto folder = (train_root / cls).string();
+      plan.skipped.push_back({folder,
+                              "class has only 1 usable image; a class needs 2 (one to "
+                              "train, one to validate)"});
+      for (int64_t i : rows)
+        plan.skipped.push_back({cands[i].path.string(), "its class was left out"});
+      continue;
+    }
+    plan.classes.push_back(cls);
+  }
+  const std::set<std::string> kept(plan.classes.begin(), plan.classes.end());
+  for (const auto& [cls, rows] : eval_of) {
+    if (kept.count(cls) != 0) continue;
+    for (int64_t i : rows) {
+      plan.skipped.push_back(
+          {cands[i].path.string(), "class '" + cls + "' has no training images"});
+    }
+  }
+  for (size_t label = 0; label < plan.classes.size(); ++label) {
+    std::vector<int64_t> tr = train_of[plan.classes[label]];
+    std::vector<int64_t> ev = folder_split ? eval_of[plan.classes[label]] : std::vector<int64_t>{};
+    if (!folder_split && o.val_split > 0.0) {
+      // Stratified: the same fraction of every class, at least one each side.
+      seeded_shuffle(tr, o.seed * 1000003ULL + label);
+      const auto m = static_cast<int64_t>(tr.size());
+      const int64_t n_eval =
+          std::clamp<int64_t>(std::llround(o.val_split * static_cast<double>(m)), 1, m - 1);
+      ev.assign(tr.end() - n_eval, tr.end());
+      tr.resize(static_cast<size_t>(m - n_eval));
+      std::sort(tr.begin(), tr.end());
+      std::sort(ev.begin(), ev.end());
+    }
+    plan.train_rows.insert(plan.train_rows.end(), tr.begin(), tr.end());
+    plan.train_labels.insert(plan.train_labels.end(), tr.size(), static_cast<int64_t>(label));
+    plan.eval_rows.insert(plan.eval_rows.end(), ev.begin(), ev.end());
+    plan.eval_labels.insert(plan.eval_labels.end(), ev.size(), static_cast<int64_t>(label));
+  }
+  return plan;
 }
 
 const char* split_dir_names[] = {"val", "validation", "test"};
@@ -274,14 +351,29 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   }
 
   // ---- decode every candidate once, in parallel -------------------------------------------
+  // Each file goes to the row the split would give it if every file decodes, so the common case
+  // needs no reordering afterwards.
   std::vector<std::string> failure(static_cast<size_t>(n));
+  std::vector<int64_t> row_of(static_cast<size_t>(n), -1);
+  if (!encoded_mode) {
+    const auto ideal = plan_splits(cands, failure, folder_split, train_root, o);
+    int64_t next = 0;
+    for (const auto* rows : {&ideal.train_rows, &ideal.eval_rows}) {
+      for (int64_t i : *rows) row_of[i] = next++;
+    }
+    for (auto& r : row_of) {
+      if (r < 0) r = next++;  // not in the ideal split (one-image classes, orphan eval files)
+    }
+  }
   {
     ProgressBar bar(fmt::format("loading {} ({} mode)", dir.filename().string(), report.mode), n,
                     o.progress && stderr_is_terminal());
     uint8_t* base = encoded_mode ? nullptr : pixels.data_ptr<uint8_t>();
     parallel_for(n, report.threads, [&](int64_t i) {
       const auto& c = cands[static_cast<size_t>(i)];
-      std::vector<uint8_t> bytes;
+      thread_local std::vector<uint8_t> reused;  // decoded mode: the file buffer is per thread
+      std::vector<uint8_t> owned;                // encoded mode: the bytes are kept
+      std::vector<uint8_t>& bytes = encoded_mode ? owned : reused;
       std::string error;
       try {
         if (!read_whole_file(c.path, bytes, error)) {
@@ -289,14 +381,17 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
         } else if (sniff_image_format(bytes.data(), bytes.size()) == ImageFormat::kUnknown) {
           failure[i] = bytes.empty() ? "empty file" : "not an image (neither JPEG nor PNG)";
         } else {
-          std::vector<uint8_t> scratch;
-          uint8_t* out = base != nullptr ? base + i * row_bytes : nullptr;
+          thread_local std::vector<uint8_t> scratch;  // encoded mode: validation output
+          uint8_t* out = base != nullptr ? base + row_of[i] * row_bytes : nullptr;
           if (out == nullptr) {
             scratch.resize(static_cast<size_t>(row_bytes));
             out = scratch.data();
           }
           decode_to_square(bytes.data(), bytes.size(), static_cast<int>(s), out);
-          if (encoded_mode) encoded->files[static_cast<size_t>(i)] = std::move(bytes);
+          if (encoded_mode) {
+            bytes.shrink_to_fit();  // read_whole_file over-allocates by one byte
+            encoded->files[static_cast<size_t>(i)] = std::move(bytes);
+          }
         }
       } catch (const std::bad_alloc&) {
         failure[i] = "out of memory while decoding";
@@ -311,63 +406,11 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   }
 
   // ---- classes and splits from the files that decoded --------------------------------------
-  std::map<std::string, std::vector<int64_t>> train_of, eval_of;  // class -> candidate rows
-  for (int64_t i = 0; i < n; ++i) {
-    if (!failure[i].empty()) continue;
-    (cands[i].split == Split::kEval ? eval_of : train_of)[cands[i].cls].push_back(i);
-  }
-  std::set<std::string> scanned;  // class folders that had candidate files
-  for (const auto& c : cands) {
-    if (c.split != Split::kEval) scanned.insert(c.cls);
-  }
-  for (const auto& cls : scanned) {
-    if (train_of.count(cls) == 0) {
-      report.skipped.push_back(
-          {(train_root / cls).string(), "no usable image in the class folder"});
-    }
-  }
-  std::vector<std::string> classes;
-  for (auto& [cls, rows] : train_of) {
-    const bool enough = folder_split || rows.size() >= 2;
-    if (!enough) {
-      const auto folder = (train_root / cls).string();
-      report.skipped.push_back({folder,
-                                "class has only 1 usable image; a class needs 2 (one to "
-                                "train, one to validate)"});
-      for (int64_t i : rows)
-        report.skipped.push_back({cands[i].path.string(), "its class was left out"});
-      continue;
-    }
-    classes.push_back(cls);
-  }
-  const std::set<std::string> kept(classes.begin(), classes.end());
-  for (const auto& [cls, rows] : eval_of) {
-    if (kept.count(cls) != 0) continue;
-    for (int64_t i : rows) {
-      report.skipped.push_back(
-          {cands[i].path.string(), "class '" + cls + "' has no training images"});
-    }
-  }
-  std::vector<int64_t> train_rows, eval_rows, train_labels, eval_labels;
-  for (size_t label = 0; label < classes.size(); ++label) {
-    std::vector<int64_t> tr = train_of[classes[label]];
-    std::vector<int64_t> ev = folder_split ? eval_of[classes[label]] : std::vector<int64_t>{};
-    if (!folder_split && o.val_split > 0.0) {
-      // Stratified: the same fraction of every class, at least one each side.
-      seeded_shuffle(tr, o.seed * 1000003ULL + label);
-      const auto m = static_cast<int64_t>(tr.size());
-      const int64_t n_eval =
-          std::clamp<int64_t>(std::llround(o.val_split * static_cast<double>(m)), 1, m - 1);
-      ev.assign(tr.end() - n_eval, tr.end());
-      tr.resize(static_cast<size_t>(m - n_eval));
-      std::sort(tr.begin(), tr.end());
-      std::sort(ev.begin(), ev.end());
-    }
-    train_rows.insert(train_rows.end(), tr.begin(), tr.end());
-    train_labels.insert(train_labels.end(), tr.size(), static_cast<int64_t>(label));
-    eval_rows.insert(eval_rows.end(), ev.begin(), ev.end());
-    eval_labels.insert(eval_labels.end(), ev.size(), static_cast<int64_t>(label));
-  }
+  SplitPlan plan = plan_splits(cands, failure, folder_split, train_root, o);
+  report.skipped.insert(report.skipped.end(), plan.skipped.begin(), plan.skipped.end());
+  const auto& classes = plan.classes;
+  const auto& train_rows = plan.train_rows;
+  const auto& eval_rows = plan.eval_rows;
   std::sort(report.skipped.begin(), report.skipped.end(),
             [](const SkippedFile& a, const SkippedFile& b) { return a.path < b.path; });
 
@@ -400,8 +443,8 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   const auto n_eval = static_cast<int64_t>(eval_rows.size());
   out.train.classes = classes;
   out.test.classes = classes;
-  out.train.labels = as_tensor(train_labels);
-  out.test.labels = as_tensor(eval_labels);
+  out.train.labels = as_tensor(plan.train_labels);
+  out.test.labels = as_tensor(plan.eval_labels);
   if (encoded_mode) {
     std::vector<bool> used(static_cast<size_t>(n), false);
     for (int64_t i : train_rows) used[i] = true;
@@ -415,13 +458,18 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
     out.test.encoded_ids = as_tensor(eval_rows);
     report.ram_bytes = encoded->bytes();
   } else {
-    // Rows in final order: train, eval, then the unused ones (dropped by narrowing).
-    std::vector<int64_t> perm = train_rows;
-    perm.insert(perm.end(), eval_rows.begin(), eval_rows.end());
+    // Rows in final order: train, eval, then the unused ones (dropped by narrowing). The
+    // identity unless files failed.
+    std::vector<int64_t> perm;
     std::vector<bool> used(static_cast<size_t>(n), false);
-    for (int64_t i : perm) used[i] = true;
-    for (int64_t i = 0; i < n; ++i) {
-      if (!used[i]) perm.push_back(i);
+    for (const auto* rows : {&train_rows, &eval_rows}) {
+      for (int64_t i : *rows) {
+        perm.push_back(row_of[i]);
+        used[row_of[i]] = true;
+      }
+    }
+    for (int64_t r = 0; r < n; ++r) {
+      if (!used[r]) perm.push_back(r);
     }
     permute_rows_in_place(pixels.data_ptr<uint8_t>(), row_bytes, perm);
     out.train.images = pixels.narrow(0, 0, n_train);
