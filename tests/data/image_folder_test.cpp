@@ -28,7 +28,6 @@ uint8_t class_red(int k) {
 
 class ImageFolderTest : public TempDirTest {
  protected:
-
   // Writes `n` images of class colour `k` into dir/<name>, alternating JPEG and PNG kinds.
   void add_class(const fs::path& dir, const std::string& name, int k, int n) {
     fs::create_directories(dir / name);

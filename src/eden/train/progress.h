@@ -28,5 +28,4 @@ class ProgressPrinter : public TrainerCallback {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-
 }  // namespace eden::train
