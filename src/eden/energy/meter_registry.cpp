@@ -58,7 +58,9 @@ MeterSet create_meters(const MeterOptions& options) {
       // A missing library is normal on CPU machines; a broken one (or a wrong override) is not.
       const bool load_failure = why.rfind("[nvml] cannot load", 0) == 0;
       const bool overridden = !options.nvml.library_path.empty() || std::getenv(kNvmlLibraryEnv);
-      if (!load_failure || overridden) set.warnings.push_back(why);
+      if (!load_failure || overridden) {
+        set.warnings.push_back(why + "; falling back: GPU energy is not measured");
+      }
       add_status("nvml", false, why);
     }
   }

@@ -72,12 +72,14 @@ std::shared_ptr<NvmlLibrary> NvmlLibrary::open(const std::string& path) {
   }
   const nvml::Return rc = api.init_v2();
   if (rc != nvml::kSuccess) {
+    // The message lives in the library: format it before dlclose unmaps it.
     const char* what = api.error_string(rc);
-    dlclose(handle);
-    throw Error(fmt::format(
+    std::string message = fmt::format(
         "[nvml] nvmlInit_v2 failed in {}: {} (code {}); hint: check that the NVIDIA driver is "
         "loaded and matches the library (run nvidia-smi)",
-        resolved, what != nullptr ? what : "unknown error", rc));
+        resolved, what != nullptr ? what : "unknown error", rc);
+    dlclose(handle);
+    throw Error(message);
   }
   return std::shared_ptr<NvmlLibrary>(new NvmlLibrary(handle, resolved, api));
 }
