@@ -16,8 +16,9 @@ struct EnvOptions {
 
 int run(const EnvOptions& options) {
   energy::EnvironmentReport report = energy::probe_environment();
-  report.add("LibTorch", torch_version() + (cuda_available() ? " (CUDA available)" : " (CPU only)"),
-             "libtorch_version", torch_version());
+  report.add("LibTorch", torch_description(), "libtorch_version", torch_version());
+  report.add("LibTorch CUDA build", torch_cuda_build() ? "yes" : "no", "libtorch_cuda_build",
+             torch_cuda_build());
   const std::string blas = loaded_library_matching("blas");
   report.add("BLAS", blas.empty() ? "not loaded" : blas, "blas");
   report.add("Threads", std::to_string(usable_cpu_count()) + " usable cores", "usable_cores",

@@ -262,6 +262,7 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   s.info = {
       {"eden_version", EDEN_VERSION},
       {"torch_version", torch_version()},
+      {"torch_cuda_build", torch_cuda_build()},
       {"model", cfg.model},
       {"parameters", models::count_parameters(*s.model)},
       {"data", data.name},
@@ -339,7 +340,10 @@ torch::Device resolve_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   EDEN_CHECK(name == "cuda", "--device: expected cpu, cuda or auto, got '", name, "'");
   EDEN_CHECK(cuda_available(), "--device cuda: no CUDA device is usable (LibTorch ",
-             torch_version(), " built without CUDA, or no GPU visible); hint: --device cpu");
+             torch_description(), ")",
+             torch_cuda_build()
+                 ? "; hint: check nvidia-smi and CUDA_VISIBLE_DEVICES, or --device cpu"
+                 : "; hint: build EDEN against a CUDA LibTorch, or --device cpu");
   return torch::Device(torch::kCUDA);
 }
 

@@ -65,6 +65,16 @@ bool cuda_available() {
   return torch::cuda::is_available();
 }
 
+bool torch_cuda_build() {
+  return EDEN_TORCH_CUDA != 0;  // set by CMake from the LibTorch package it found
+}
+
+std::string torch_description() {
+  if (!torch_cuda_build()) return torch_version() + " (CPU only)";
+  return torch_version() +
+         (cuda_available() ? " (CUDA build, GPU available)" : " (CUDA build, no GPU usable)");
+}
+
 void synchronize(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index() < 0 ? -1 : device.index());
 }

@@ -14,6 +14,12 @@ std::string torch_version();
 /// True when LibTorch was built with CUDA and a device is present.
 bool cuda_available();
 
+/// True when the LibTorch EDEN was built against is a CUDA build (whether or not a GPU is here).
+bool torch_cuda_build();
+
+/// "2.6.0 (CUDA build, GPU available)", "2.6.0 (CUDA build, no GPU usable)", "1.13.1 (CPU only)".
+std::string torch_description();
+
 /// Waits for queued GPU work (no-op without CUDA); called before reading clocks or counters.
 void synchronize(const torch::Device& device);
 
