@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eden/models/registry.h"
+#include "eden/util/blas_threads.h"
 #include "eden/util/system.h"
 
 int main(int argc, char** argv) {
@@ -26,8 +27,10 @@ int main(int argc, char** argv) {
     for (const auto& spec : eden::models::list_models()) names.push_back(spec.name);
   }
   torch::set_num_threads(threads);
+  const eden::BlasThreading blas = eden::set_blas_threads(1);  // as eden train does
   fmt::print("batch {} size {} threads {} repeats {} (median, fp32, channels-first, AdamW)\n",
              batch, size, threads, repeats);
+  fmt::print("BLAS: {}\n", blas.describe());
   fmt::print("{:<20} {:>12} {:>12}\n", "model", "step_ms", "images_per_s");
   for (const auto& name : names) {
     torch::manual_seed(0);

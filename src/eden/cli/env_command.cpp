@@ -4,6 +4,7 @@
 
 #include "eden/cli/commands.h"
 #include "eden/energy/environment.h"
+#include "eden/util/blas_threads.h"
 #include "eden/util/system.h"
 #include "eden/util/torch_compat.h"
 
@@ -19,8 +20,9 @@ int run(const EnvOptions& options) {
   report.add("LibTorch", torch_description(), "libtorch_version", torch_version());
   report.add("LibTorch CUDA build", torch_cuda_build() ? "yes" : "no", "libtorch_cuda_build",
              torch_cuda_build());
-  const std::string blas = loaded_library_matching("blas");
-  report.add("BLAS", blas.empty() ? "not loaded" : blas, "blas");
+  // What training does: intra-op threads on every core, BLAS single-threaded inside them.
+  const BlasThreading blas = set_blas_threads(1);
+  report.add("BLAS", blas.describe() + "; eden train sets it so", "blas", blas.json());
   report.add("Threads", std::to_string(usable_cpu_count()) + " usable cores", "usable_cores",
              usable_cpu_count());
   if (options.json) {

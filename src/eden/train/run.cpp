@@ -16,6 +16,7 @@
 #include "eden/report/csv_log.h"
 #include "eden/train/energy_recorder.h"
 #include "eden/train/progress.h"
+#include "eden/util/blas_threads.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
 #include "eden/util/system.h"
@@ -194,7 +195,9 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   Session s;
   s.device = resolve_device(cfg.device);
   const int threads = cfg.threads > 0 ? static_cast<int>(cfg.threads) : usable_cpu_count();
+  // LibTorch's intra-op threads use the cores; BLAS threads inside them would oversubscribe.
   torch::set_num_threads(threads);
+  const BlasThreading blas = set_blas_threads(1);
 
   torch::manual_seed(static_cast<uint64_t>(cfg.seed));
   const auto model_options = models::ModelOptions()
@@ -278,6 +281,7 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
       {"data_load", load_report_json(data.report)},
       {"device", s.device.str()},
       {"threads", threads},
+      {"blas", blas.json()},
       {"preload", data::to_string(lo.preload)},
       {"amp_dtype", cfg.amp ? c10::toString(AutocastGuard::dtype_for(s.device.type())) : "none"},
       {"loss_scaling", cfg.amp && s.device.is_cuda()},
