@@ -15,42 +15,16 @@ struct Vendor {
   const char* name;
   const char* library_fragment;  // file name fragment in /proc/self/maps
   const char* set;               // void set(int)
-  const char* get;               // int get(void), may be null
+  const char* get;               // int get(void)
 };
 
-// Order matters: OpenBLAS's libblas.so.3 wrapper is mapped with libopenblas.so.0 behind it.
+// Debian's OpenBLAS libblas.so.3 exports no openblas_* symbol itself; the libopenblas.so.0 it
+// needs does, and RTLD_DEFAULT searches both.
 constexpr Vendor kVendors[] = {
     {"openblas", "openblas", "openblas_set_num_threads", "openblas_get_num_threads"},
     {"blis", "blis", "bli_thread_set_num_threads", "bli_thread_get_num_threads"},
     {"mkl", "mkl_", "MKL_Set_Num_Threads", "MKL_Get_Max_Threads"},
 };
-
-template <typename F>
-F symbol(const char* name) {
-  return name == nullptr ? nullptr : reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
-}
-
-BlasThreading apply(int threads) {
-  BlasThreading r;
-  for (const Vendor& v : kVendors) {
-    auto set = symbol<void (*)(int)>(v.set);
-    if (set == nullptr) continue;
-    auto get = symbol<int (*)()>(v.get);
-    r.vendor = v.name;
-    r.library = loaded_library_matching(v.library_fragment);
-    r.threads_before = get != nullptr ? get() : -1;
-    set(threads);
-    r.method = v.set;
-    r.threads = get != nullptr ? get() : threads;
-    return r;
-  }
-  r.vendor = "unknown";
-  r.library = loaded_library_matching("blas");
-  r.method = r.library.empty() ? "none: no BLAS mapped in this process"
-                               : "none: this BLAS has no thread API (the reference BLAS is "
-                                 "single-threaded)";
-  return r;
-}
 
 }  // namespace
 
@@ -73,7 +47,25 @@ std::string BlasThreading::describe() const {
 
 BlasThreading set_blas_threads(int threads) {
   EDEN_CHECK(threads >= 1, "BLAS threads: expected >= 1, got ", threads);
-  return apply(threads);
+  BlasThreading r;
+  for (const Vendor& v : kVendors) {
+    auto set = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, v.set));
+    auto get = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, v.get));
+    if (set == nullptr) continue;
+    r.vendor = v.name;
+    r.library = loaded_library_matching(v.library_fragment);
+    r.threads_before = get != nullptr ? get() : -1;
+    set(threads);
+    r.method = v.set;
+    r.threads = get != nullptr ? get() : threads;
+    return r;
+  }
+  r.vendor = "unknown";
+  r.library = loaded_library_matching("blas");
+  r.method = r.library.empty() ? "none: no BLAS mapped in this process"
+                               : "none: this BLAS has no thread API (the reference BLAS is "
+                                 "single-threaded)";
+  return r;
 }
 
 }  // namespace eden
