@@ -200,6 +200,8 @@ TEST_F(Cli, TrainsOnAnImageFolderAndReportsSkippedFiles) {
   EXPECT_EQ(info["image_shape"], nlohmann::json({3, 32, 32}));
   EXPECT_EQ(info["normalization"]["mean"][0], 0.485);  // ImageNet for a torchvision-style model
   EXPECT_EQ(info["augmentation"], "random-resized-crop + hflip (timm)");
+  EXPECT_EQ(info["host_allocator"]["kind"], "caching");  // the default
+  EXPECT_GT(info["host_allocator"]["cap_bytes"].get<int64_t>(), 0);
   EXPECT_EQ(eden::read_file(out / "classes.txt"), "cat\ndog\neel\n");
   EXPECT_TRUE(fs::exists(out / "metrics.json"));
 

@@ -8,7 +8,7 @@
 
 #include "../common/synthetic.h"
 #include "eden/io/pretrained.h"
-#include "eden/models/blocks/conv_bn_act.h"
+#include "eden/models/blocks/conv_norm_act.h"
 #include "eden/models/registry.h"
 #include "eden/train/freeze.h"
 #include "eden/train/run.h"

@@ -5,6 +5,7 @@
 #include "eden/cli/commands.h"
 #include "eden/energy/environment.h"
 #include "eden/util/blas_threads.h"
+#include "eden/util/host_allocator.h"
 #include "eden/util/system.h"
 #include "eden/util/torch_compat.h"
 
@@ -23,6 +24,9 @@ int run(const EnvOptions& options) {
   // What training does: intra-op threads on every core, BLAS single-threaded inside them.
   const BlasThreading blas = set_blas_threads(1);
   report.add("BLAS", blas.describe() + "; eden train sets it so", "blas", blas.json());
+  install_caching_host_allocator();
+  report.add("Host allocator", host_allocator_stats().describe() + "; eden train uses it",
+             "host_allocator", host_allocator_stats().json());
   report.add("Threads", std::to_string(usable_cpu_count()) + " usable cores", "usable_cores",
              usable_cpu_count());
   if (options.json) {

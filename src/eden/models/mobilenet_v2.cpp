@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "eden/models/blocks/activation.h"
+#include "eden/models/blocks/conv_norm_act.h"
 #include "eden/models/blocks/inverted_residual.h"
 
 namespace eden::models {
@@ -16,11 +16,11 @@ struct StageSpec {
 constexpr StageSpec kStages[] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                                  {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
 
-SequentialBlock conv_bn_relu6(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
-  return SequentialBlock(
-      torch::nn::Conv2d(
-          torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false)),
-      torch::nn::BatchNorm2d(out), ActivationLayer(Activation::kReLU6));
+ConvNormAct conv_bn_relu6(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
+  return ConvNormAct(ConvNormActOptions(in, out, kernel)
+                         .stride(stride)
+                         .activation(Activation::kReLU6)
+                         .naming(BlockNaming::kTorchvision));
 }
 
 }  // namespace

@@ -65,8 +65,8 @@ MobileViTv3Impl::MobileViTv3Impl(const MobileViTv3Options& options_) : options(o
   const auto ir = [&](int64_t in, int64_t out, int64_t stride) {
     return InvertedResidual(InvertedResidualOptions(in, out, stride, o.expansion()));
   };
-  conv_1 = register_module("conv_1",
-                           ConvLayer(ConvLayerOptions(o.base().in_channels(), 16, 3).stride(2)));
+  conv_1 = register_module(
+      "conv_1", ConvNormAct(ConvNormActOptions::cvnets(o.base().in_channels(), 16, 3).stride(2)));
   layer_1 = register_module("layer_1", torch::nn::Sequential(ir(16, o.layer1_channels(), 1)));
   const int64_t l1 = o.layer1_channels(), l2 = o.layer2_channels();
   layer_2 = register_module("layer_2",
@@ -84,7 +84,8 @@ MobileViTv3Impl::MobileViTv3Impl(const MobileViTv3Options& options_) : options(o
     in = st.channels;
   }
   const int64_t exp = std::min<int64_t>(4 * in, 960);
-  conv_1x1_exp = register_module("conv_1x1_exp", ConvLayer(ConvLayerOptions(in, exp, 1)));
+  conv_1x1_exp =
+      register_module("conv_1x1_exp", ConvNormAct(ConvNormActOptions::cvnets(in, exp, 1)));
   classifier = torch::nn::Sequential();
   classifier->push_back("dropout", torch::nn::Dropout(o.classifier_dropout()));
   classifier->push_back("fc", torch::nn::Linear(exp, o.base().num_classes()));

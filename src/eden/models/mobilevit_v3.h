@@ -4,7 +4,7 @@
 
 #include <array>
 
-#include "eden/models/blocks/conv_layer.h"
+#include "eden/models/blocks/conv_norm_act.h"
 #include "eden/models/classifier.h"
 
 namespace eden::models {
@@ -57,7 +57,7 @@ class MobileViTv3Impl : public ClassifierImpl {
   std::vector<std::string> head_modules() const override { return {"classifier"}; }
 
   MobileViTv3Options options;
-  ConvLayer conv_1{nullptr}, conv_1x1_exp{nullptr};
+  ConvNormAct conv_1{nullptr}, conv_1x1_exp{nullptr};
   torch::nn::Sequential layer_1{nullptr}, layer_2{nullptr}, layer_3{nullptr}, layer_4{nullptr},
       layer_5{nullptr};
   torch::nn::Sequential classifier{nullptr};  // dropout, fc

@@ -35,7 +35,8 @@ MobileViTv3LinearImpl::MobileViTv3LinearImpl(const MobileViTv3LinearOptions& opt
     return InvertedResidual(InvertedResidualOptions(in, out, stride, 2.0));
   };
   conv_1 = register_module(
-      "conv_1", ConvLayer(ConvLayerOptions(o.base().in_channels(), c.stem, 3).stride(2)));
+      "conv_1",
+      ConvNormAct(ConvNormActOptions::cvnets(o.base().in_channels(), c.stem, 3).stride(2)));
   layer_1 = register_module("layer_1", torch::nn::Sequential(ir(c.stem, c.layer1, 1)));
   layer_2 = register_module(
       "layer_2", torch::nn::Sequential(ir(c.layer1, c.layer2, 2), ir(c.layer2, c.layer2, 1)));

@@ -2,7 +2,7 @@
 // GroupNorm(1, d)), scaled by a width multiplier. Module names are the authors' cvnets keys.
 #pragma once
 
-#include "eden/models/blocks/conv_layer.h"
+#include "eden/models/blocks/conv_norm_act.h"
 #include "eden/models/classifier.h"
 
 namespace eden::models {
@@ -43,7 +43,7 @@ class MobileViTv3LinearImpl : public ClassifierImpl {
   std::vector<std::string> head_modules() const override { return {"classifier"}; }
 
   MobileViTv3LinearOptions options;
-  ConvLayer conv_1{nullptr};
+  ConvNormAct conv_1{nullptr};
   torch::nn::Sequential layer_1{nullptr}, layer_2{nullptr}, layer_3{nullptr}, layer_4{nullptr},
       layer_5{nullptr};
   // cvnets' classifier.0 is its global pool; pooling happens in forward_features, so index 0 is

@@ -5,11 +5,13 @@ namespace eden::models {
 
 SmallCnnImpl::SmallCnnImpl(const SmallCnnOptions& options_) : options(options_) {
   const int64_t w = options.width();
+  auto block = [](int64_t in, int64_t out) {
+    return ConvNormAct(ConvNormActOptions(in, out, 3).kaiming_init(true));
+  };
   features = register_module(
       "features",
-      torch::nn::Sequential(ConvBnAct(ConvBnActOptions(options.base().in_channels(), w, 3)),
-                            torch::nn::MaxPool2d(2), ConvBnAct(ConvBnActOptions(w, 2 * w, 3)),
-                            torch::nn::MaxPool2d(2), ConvBnAct(ConvBnActOptions(2 * w, 4 * w, 3)),
+      torch::nn::Sequential(block(options.base().in_channels(), w), torch::nn::MaxPool2d(2),
+                            block(w, 2 * w), torch::nn::MaxPool2d(2), block(2 * w, 4 * w),
                             torch::nn::AdaptiveAvgPool2d(options.pool()), torch::nn::Flatten()));
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
   head = register_module("head", torch::nn::Linear(4 * w * options.pool() * options.pool(),

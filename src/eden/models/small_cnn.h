@@ -1,7 +1,7 @@
 // A small CNN for quick runs and tests: three conv blocks, then a linear head.
 #pragma once
 
-#include "eden/models/blocks/conv_bn_act.h"
+#include "eden/models/blocks/conv_norm_act.h"
 #include "eden/models/classifier.h"
 
 namespace eden::models {

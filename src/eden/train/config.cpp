@@ -210,6 +210,9 @@ std::vector<ConfigField> make_fields() {
                 "energy sampler period, ms"),
       int_field("seed", &C::seed, 0, kIntMax, "random seed (init, shuffling, augmentation)"),
       int_field("threads", &C::threads, 0, 4096, "CPU threads; 0 = every usable core"),
+      choice_field("host_allocator", &C::host_allocator, {"caching", "system"},
+                   "CPU tensor memory: caching keeps freed blocks for the next step (no "
+                   "mmap/page faults per tensor); system = glibc malloc"),
       choice_field("device", &C::device, {"auto", "cpu", "cuda"}, "training device"),
   };
 }

@@ -62,8 +62,9 @@ struct TrainConfig {
   int64_t energy_interval_ms = 100;  // energy sampler period
   // runtime
   int64_t seed = 0;
-  int64_t threads = 0;          // 0 = every core this process may use
-  std::string device = "auto";  // cpu | cuda | auto
+  int64_t threads = 0;                     // 0 = every core this process may use
+  std::string host_allocator = "caching";  // caching | system: CPU tensor memory
+  std::string device = "auto";             // cpu | cuda | auto
 };
 
 /// One setting: its YAML key (flag = "--" + key with '-' for '_'), help text, and typed access

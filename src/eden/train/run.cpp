@@ -19,6 +19,7 @@
 #include "eden/util/blas_threads.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
+#include "eden/util/host_allocator.h"
 #include "eden/util/system.h"
 #include "eden/util/torch_compat.h"
 
@@ -198,6 +199,7 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   // LibTorch's intra-op threads use the cores; BLAS threads inside them would oversubscribe.
   torch::set_num_threads(threads);
   const BlasThreading blas = set_blas_threads(1);
+  if (cfg.host_allocator == "caching") install_caching_host_allocator();
 
   torch::manual_seed(static_cast<uint64_t>(cfg.seed));
   const auto model_options = models::ModelOptions()
@@ -282,6 +284,7 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
       {"device", s.device.str()},
       {"threads", threads},
       {"blas", blas.json()},
+      {"host_allocator", host_allocator_stats().json()},
       {"preload", data::to_string(lo.preload)},
       {"amp_dtype", cfg.amp ? c10::toString(AutocastGuard::dtype_for(s.device.type())) : "none"},
       {"loss_scaling", cfg.amp && s.device.is_cuda()},

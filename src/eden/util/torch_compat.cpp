@@ -3,7 +3,10 @@
 #include "eden/util/torch_compat.h"
 
 #include <ATen/autocast_mode.h>
+#include <c10/core/CPUAllocator.h>
 #include <torch/version.h>
+
+#include <new>
 
 namespace eden {
 namespace {
@@ -55,7 +58,68 @@ void set_autocast_dtype(torch::DeviceType d, torch::ScalarType t) {
 #endif
 }
 
+/// c10::Allocator over two plain functions; the override set depends on the version.
+class FunctionAllocator final : public c10::Allocator {
+ public:
+  FunctionAllocator(RawAllocFn alloc, RawFreeFn release) : alloc_(alloc), release_(release) {}
+#if TORCH_VERSION_MAJOR >= 2
+  c10::DataPtr allocate(size_t n) override {
+    return make(n);
+  }
+  void copy_data(void* dest, const void* src, std::size_t count) const override {
+    default_copy_data(dest, src, count);
+  }
+#else
+  c10::DataPtr allocate(size_t n) const override {
+    return make(n);
+  }
+#endif
+  c10::DeleterFnPtr raw_deleter() const override {
+    return release_;
+  }
+
+ private:
+  c10::DataPtr make(size_t n) const {
+    void* p = n == 0 ? nullptr : alloc_(n);
+    TORCH_CHECK(n == 0 || p != nullptr, "EDEN host allocator: out of memory allocating ", n,
+                " bytes");
+    return {p, p, release_, c10::Device(c10::DeviceType::CPU)};
+  }
+  RawAllocFn alloc_;
+  RawFreeFn release_;
+};
+
+/// Whether hardtanh's backward runs on a bf16 CPU tensor here (missing in LibTorch 1.13).
+bool hardtanh_bf16_backward_works() {
+  static const bool works = [] {
+    try {
+      torch::AutoGradMode grad(true);
+      const auto t = torch::zeros({2}, torch::kBFloat16).requires_grad_();
+      torch::hardtanh(t * 1, 0.0, 6.0).sum().backward();
+      return true;
+    } catch (const c10::Error&) {
+      return false;
+    }
+  }();
+  return works;
+}
+
 }  // namespace
+
+torch::Tensor relu6_inplace(torch::Tensor x) {
+  if (x.scalar_type() == torch::kBFloat16 && x.requires_grad() && x.is_cpu() &&
+      !hardtanh_bf16_backward_works()) {
+    return torch::clamp(x, 0.0, 6.0);
+  }
+  return torch::hardtanh_(x, 0.0, 6.0);
+}
+
+void install_cpu_allocator(RawAllocFn alloc, RawFreeFn release) {
+  // Never destroyed: tensors may be freed during static destruction.
+  static auto* const allocator = new FunctionAllocator(alloc, release);  // NOLINT
+  // Priority above the default CPU allocator's (0) so later registrations do not replace it.
+  c10::SetCPUAllocator(allocator, /*priority=*/1);
+}
 
 std::string torch_version() {
   return TORCH_VERSION;

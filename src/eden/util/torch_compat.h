@@ -20,6 +20,20 @@ bool torch_cuda_build();
 /// "2.6.0 (CUDA build, GPU available)", "2.6.0 (CUDA build, no GPU usable)", "1.13.1 (CPU only)".
 std::string torch_description();
 
+/// ReLU6 in place (hardtanh_(x, 0, 6), as torchvision's ReLU6(inplace=True)). For a bf16 tensor
+/// on a LibTorch whose CPU hardtanh has no bf16 backward (1.13) it is clamp, out of place;
+/// which one is decided by trying the kernel once.
+torch::Tensor relu6_inplace(torch::Tensor x);
+
+/// Makes LibTorch allocate CPU tensors through `alloc` / `release` (plain functions, because
+/// LibTorch's Allocator interface changed: allocate() lost its const in 2.x, copy_data was
+/// added). `alloc` returns 64-byte aligned memory or nullptr (reported as out of memory);
+/// `release` takes what `alloc` returned. Tensors allocated before keep their own deleter.
+using RawAllocFn = void* (*)(size_t bytes);
+using RawFreeFn = void (*)(void* ptr);
+/// Installs once per process; later calls change nothing.
+void install_cpu_allocator(RawAllocFn alloc, RawFreeFn release);
+
 /// Waits for queued GPU work (no-op without CUDA); called before reading clocks or counters.
 void synchronize(const torch::Device& device);
 

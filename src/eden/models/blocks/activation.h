@@ -1,10 +1,10 @@
-// Container helpers for matching reference module trees: a parameter-free activation module (it
-// keeps the child indices of torchvision's Conv2dNormActivation) and a Sequential that can nest.
+// A parameter-free activation module, for Sequentials whose child indices must match a
+// reference (cvnets' transformer FFN: Linear at 1, activation at 2, Linear at 4).
 #pragma once
 
 #include <torch/torch.h>
 
-#include "eden/models/blocks/conv_bn_act.h"
+#include "eden/models/blocks/conv_norm_act.h"
 
 namespace eden::models {
 
@@ -20,14 +20,5 @@ class ActivationLayerImpl : public torch::nn::Module {
   Activation activation_;
 };
 TORCH_MODULE(ActivationLayer);
-
-/// A torch::nn::Sequential with a plain Tensor -> Tensor forward, so it can sit inside another
-/// Sequential (LibTorch refuses to nest Sequential directly).
-class SequentialBlockImpl : public torch::nn::SequentialImpl {
- public:
-  using torch::nn::SequentialImpl::SequentialImpl;
-  torch::Tensor forward(torch::Tensor x) { return torch::nn::SequentialImpl::forward(x); }
-};
-TORCH_MODULE(SequentialBlock);
 
 }  // namespace eden::models

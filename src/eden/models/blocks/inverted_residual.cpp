@@ -3,26 +3,10 @@
 
 #include <cmath>
 
-#include "eden/models/blocks/activation.h"
-#include "eden/models/blocks/conv_layer.h"
+#include "eden/models/blocks/conv_norm_act.h"
 #include "eden/util/check.h"
 
 namespace eden::models {
-namespace {
-
-/// torchvision's Conv2dNormActivation: Sequential(0: conv, 1: bn, 2: act).
-SequentialBlock conv_bn_act_seq(int64_t in, int64_t out, int64_t kernel, int64_t stride,
-                                int64_t groups, Activation act) {
-  return SequentialBlock(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel)
-                                               .stride(stride)
-                                               .padding(kernel / 2)
-                                               .groups(groups)
-                                               .bias(false)),
-                         torch::nn::BatchNorm2d(out), ActivationLayer(act));
-}
-
-}  // namespace
-
 int64_t make_divisible(double value, int64_t divisor, int64_t min_value) {
   if (min_value <= 0) min_value = divisor;
   const int64_t rounded =
@@ -48,20 +32,27 @@ InvertedResidualImpl::InvertedResidualImpl(const InvertedResidualOptions& option
   if (o.naming() == BlockNaming::kCvnets) {
     hidden_ = make_divisible(scaled, 8);
     if (expand) {
-      body->push_back("exp_1x1",
-                      ConvLayer(ConvLayerOptions(o.in(), hidden_, 1).activation(o.activation())));
+      body->push_back(
+          "exp_1x1",
+          ConvNormAct(ConvNormActOptions::cvnets(o.in(), hidden_, 1).activation(o.activation())));
     }
-    body->push_back("conv_3x3", ConvLayer(ConvLayerOptions(hidden_, hidden_, 3)
-                                              .stride(o.stride())
-                                              .groups(hidden_)
-                                              .activation(o.activation())));
-    body->push_back("red_1x1",
-                    ConvLayer(ConvLayerOptions(hidden_, o.out(), 1).activation(Activation::kNone)));
+    body->push_back("conv_3x3", ConvNormAct(ConvNormActOptions::cvnets(hidden_, hidden_, 3)
+                                                .stride(o.stride())
+                                                .groups(hidden_)
+                                                .activation(o.activation())));
+    body->push_back(
+        "red_1x1",
+        ConvNormAct(ConvNormActOptions::cvnets(hidden_, o.out(), 1).activation(Activation::kNone)));
     register_module("block", body);
   } else {
     hidden_ = static_cast<int64_t>(scaled);
-    if (expand) body->push_back(conv_bn_act_seq(o.in(), hidden_, 1, 1, 1, o.activation()));
-    body->push_back(conv_bn_act_seq(hidden_, hidden_, 3, o.stride(), hidden_, o.activation()));
+    auto tv = [&](int64_t in, int64_t out, int64_t kernel) {
+      return ConvNormActOptions(in, out, kernel)
+          .activation(o.activation())
+          .naming(BlockNaming::kTorchvision);
+    };
+    if (expand) body->push_back(ConvNormAct(tv(o.in(), hidden_, 1)));
+    body->push_back(ConvNormAct(tv(hidden_, hidden_, 3).stride(o.stride()).groups(hidden_)));
     body->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(hidden_, o.out(), 1).bias(false)));
     body->push_back(torch::nn::BatchNorm2d(o.out()));
     register_module("conv", body);

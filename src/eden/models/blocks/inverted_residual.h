@@ -4,7 +4,7 @@
 
 #include <torch/torch.h>
 
-#include "eden/models/blocks/conv_bn_act.h"
+#include "eden/models/blocks/conv_norm_act.h"
 
 namespace eden::models {
 
@@ -12,12 +12,6 @@ namespace eden::models {
 /// `divisor` nearest to `value`, at least `min_value` (default: divisor), and never more than
 /// 10% below `value`.
 int64_t make_divisible(double value, int64_t divisor, int64_t min_value = 0);
-
-/// Whose module names the block carries.
-enum class BlockNaming {
-  kCvnets,       ///< block.{exp_1x1,conv_3x3,red_1x1}.block.{conv,norm}
-  kTorchvision,  ///< conv.{0.0, 0.1, 1.0, 1.1, 2, 3} (conv.{0.0, 0.1, 1, 2} without expansion)
-};
 
 struct InvertedResidualOptions {
   InvertedResidualOptions(int64_t in, int64_t out, int64_t stride, double expand_ratio)
@@ -29,6 +23,8 @@ struct InvertedResidualOptions {
   /// Hidden width = in * expand_ratio, rounded (cvnets: make_divisible(., 8)).
   TORCH_ARG(double, expand_ratio);
   TORCH_ARG(Activation, activation) = Activation::kSiLU;
+  /// kCvnets: block.{exp_1x1,conv_3x3,red_1x1}.block.{conv,norm}; kTorchvision:
+  /// conv.{0.0, 0.1, 1.0, 1.1, 2, 3} (conv.{0.0, 0.1, 1, 2} without expansion).
   TORCH_ARG(BlockNaming, naming) = BlockNaming::kCvnets;
 };
 

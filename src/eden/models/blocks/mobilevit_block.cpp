@@ -76,9 +76,10 @@ MobileViTv3BlockImpl::MobileViTv3BlockImpl(const MobileViTv3BlockOptions& option
   const int64_t c = options.channels(), d = options.embed_dim();
   check_block_options(c, d, options.ffn_dim(), options.num_layers(), options.patch_size());
   local_rep = torch::nn::Sequential();
-  local_rep->push_back("conv_3x3", ConvLayer(ConvLayerOptions(c, c, 3).groups(c)));
+  local_rep->push_back("conv_3x3", ConvNormAct(ConvNormActOptions::cvnets(c, c, 3).groups(c)));
   local_rep->push_back(
-      "conv_1x1", ConvLayer(ConvLayerOptions(c, d, 1).norm(false).activation(Activation::kNone)));
+      "conv_1x1",
+      ConvNormAct(ConvNormActOptions::cvnets(c, d, 1).norm(false).activation(Activation::kNone)));
   register_module("local_rep", local_rep);
   global_rep = torch::nn::Sequential();
   for (int64_t i = 0; i < options.num_layers(); ++i) {
@@ -90,8 +91,8 @@ MobileViTv3BlockImpl::MobileViTv3BlockImpl(const MobileViTv3BlockOptions& option
   }
   global_rep->push_back(Fp32LayerNorm(d));
   register_module("global_rep", global_rep);
-  conv_proj = register_module("conv_proj", ConvLayer(ConvLayerOptions(d, c, 1)));
-  fusion = register_module("fusion", ConvLayer(ConvLayerOptions(d + c, c, 1)));
+  conv_proj = register_module("conv_proj", ConvNormAct(ConvNormActOptions::cvnets(d, c, 1)));
+  fusion = register_module("fusion", ConvNormAct(ConvNormActOptions::cvnets(d + c, c, 1)));
 }
 
 torch::Tensor MobileViTv3BlockImpl::forward(torch::Tensor x) {
@@ -114,9 +115,9 @@ MobileViTv3LinearBlockImpl::MobileViTv3LinearBlockImpl(
   check_block_options(c, d, options.ffn_dim(), options.num_layers(), options.patch_size());
   local_rep = register_module(
       "local_rep",
-      torch::nn::Sequential(
-          ConvLayer(ConvLayerOptions(c, c, 3).groups(c)),
-          ConvLayer(ConvLayerOptions(c, d, 1).norm(false).activation(Activation::kNone))));
+      torch::nn::Sequential(ConvNormAct(ConvNormActOptions::cvnets(c, c, 3).groups(c)),
+                            ConvNormAct(ConvNormActOptions::cvnets(c, d, 1).norm(false).activation(
+                                Activation::kNone))));
   global_rep = torch::nn::Sequential();
   for (int64_t i = 0; i < options.num_layers(); ++i) {
     global_rep->push_back(LinearAttnFfn(LinearAttnFfnOptions(d, options.ffn_dim())
@@ -127,7 +128,8 @@ MobileViTv3LinearBlockImpl::MobileViTv3LinearBlockImpl(
   global_rep->push_back(Fp32GroupNorm(1, d));
   register_module("global_rep", global_rep);
   conv_proj = register_module(
-      "conv_proj", ConvLayer(ConvLayerOptions(2 * d, c, 1).activation(Activation::kNone)));
+      "conv_proj",
+      ConvNormAct(ConvNormActOptions::cvnets(2 * d, c, 1).activation(Activation::kNone)));
 }
 
 torch::Tensor MobileViTv3LinearBlockImpl::forward(torch::Tensor x) {

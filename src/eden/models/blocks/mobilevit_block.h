@@ -4,7 +4,7 @@
 
 #include <torch/torch.h>
 
-#include "eden/models/blocks/conv_layer.h"
+#include "eden/models/blocks/conv_norm_act.h"
 
 namespace eden::models {
 
@@ -42,7 +42,7 @@ class MobileViTv3BlockImpl : public torch::nn::Module {
 
   MobileViTv3BlockOptions options;
   torch::nn::Sequential local_rep{nullptr}, global_rep{nullptr};
-  ConvLayer conv_proj{nullptr}, fusion{nullptr};
+  ConvNormAct conv_proj{nullptr}, fusion{nullptr};
 };
 TORCH_MODULE(MobileViTv3Block);
 
@@ -75,7 +75,7 @@ class MobileViTv3LinearBlockImpl : public torch::nn::Module {
 
   MobileViTv3LinearBlockOptions options;
   torch::nn::Sequential local_rep{nullptr}, global_rep{nullptr};
-  ConvLayer conv_proj{nullptr};
+  ConvNormAct conv_proj{nullptr};
 };
 TORCH_MODULE(MobileViTv3LinearBlock);
 

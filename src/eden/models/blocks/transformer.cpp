@@ -61,8 +61,10 @@ LinearSelfAttentionImpl::LinearSelfAttentionImpl(int64_t embed_dim_, double attn
     : embed_dim(embed_dim_) {
   EDEN_CHECK(embed_dim >= 1, "LinearSelfAttention: embed_dim must be >= 1, got ", embed_dim);
   const auto proj = [](int64_t in, int64_t out) {
-    return ConvLayer(
-        ConvLayerOptions(in, out, 1).bias(true).norm(false).activation(Activation::kNone));
+    return ConvNormAct(ConvNormActOptions::cvnets(in, out, 1)
+                           .bias(true)
+                           .norm(false)
+                           .activation(Activation::kNone));
   };
   qkv_proj = register_module("qkv_proj", proj(embed_dim, 1 + 2 * embed_dim));
   attn_dropout = register_module("attn_dropout", torch::nn::Dropout(attn_dropout_));
@@ -89,9 +91,11 @@ LinearAttnFfnImpl::LinearAttnFfnImpl(const LinearAttnFfnOptions& options_) : opt
   pre_norm_ffn = register_module(
       "pre_norm_ffn",
       torch::nn::Sequential(
-          Fp32GroupNorm(1, d), ConvLayer(ConvLayerOptions(d, f, 1).bias(true).norm(false)),
+          Fp32GroupNorm(1, d),
+          ConvNormAct(ConvNormActOptions::cvnets(d, f, 1).bias(true).norm(false)),
           torch::nn::Dropout(options.ffn_dropout()),
-          ConvLayer(ConvLayerOptions(f, d, 1).bias(true).norm(false).activation(Activation::kNone)),
+          ConvNormAct(ConvNormActOptions::cvnets(f, d, 1).bias(true).norm(false).activation(
+              Activation::kNone)),
           torch::nn::Dropout(options.dropout())));
 }
 

@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "eden/models/blocks/conv_layer.h"
+#include "eden/models/blocks/conv_norm_act.h"
 
 namespace eden::models {
 
@@ -71,7 +71,7 @@ class LinearSelfAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(torch::Tensor x);
 
   int64_t embed_dim;
-  ConvLayer qkv_proj{nullptr}, out_proj{nullptr};
+  ConvNormAct qkv_proj{nullptr}, out_proj{nullptr};
   torch::nn::Dropout attn_dropout{nullptr};
 };
 TORCH_MODULE(LinearSelfAttention);
