@@ -57,6 +57,9 @@ Trainer::Trainer(models::Classifier model, TrainConfig config, torch::Device dev
   model_->to(device_);
   apply_memory_format();
   optimizer_ = make_optimizer(*model_, config_);
+  for (auto& group : optimizer_->param_groups()) {
+    for (auto& p : group.params()) params_.push_back(p);
+  }
   if (amp_ && device_.is_cuda()) scaler_.emplace();
   schedule_.kind = config_.schedule;
   schedule_.base_lr = config_.lr;
@@ -138,13 +141,9 @@ MicroStep Trainer::micro_step(const data::Batch& batch, int64_t window) {
 }
 
 bool Trainer::optimizer_step() {
-  std::vector<torch::Tensor> params;
-  for (auto& group : optimizer_->param_groups()) {
-    for (auto& p : group.params()) params.push_back(p);
-  }
   bool applied = true;
   if (scaler_) {
-    const bool found_inf = scaler_->unscale_and_check(params);
+    const bool found_inf = scaler_->unscale_and_check(params_);
     applied = !found_inf;
     scaler_->update(found_inf);
   }
@@ -154,7 +153,7 @@ bool Trainer::optimizer_step() {
     ++skipped_;
   }
   // set_to_none: a defined zero gradient would keep moving AdamW state on a frozen weight.
-  for (auto& p : params) p.mutable_grad().reset();
+  for (auto& p : params_) p.mutable_grad().reset();
   ++update_;
   return applied;
 }

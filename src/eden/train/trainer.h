@@ -118,6 +118,7 @@ class Trainer {
   torch::Device device_;
   bool amp_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<torch::Tensor> params_;        // the optimizer's, once (no list built per step)
   std::optional<DynamicLossScaler> scaler_;  // fp16 on CUDA only; bf16 needs none
   LrScheduleOptions schedule_;
   Phase phase_ = Phase::kFull;
