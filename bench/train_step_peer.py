@@ -91,22 +91,27 @@ def main():
                                      {"params": no_decay, "weight_decay": 0.0}], lr=1e-3)
             l1_weights = [q for q in decay if q.requires_grad]
             times = []
-            for i in range(a.warmup + a.repeats):
-                t0 = time.perf_counter()
-                for _ in range(accum):
-                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.amp):
-                        loss = F.cross_entropy(model(x), y)
-                    if lam:
-                        loss = loss.float() + lam * sum(w.abs().sum() for w in l1_weights)
-                    (loss / accum).backward()
-                opt.step()
-                opt.zero_grad()
-                if i >= a.warmup:
-                    times.append((time.perf_counter() - t0) * 1000 / accum)
+            head = (f"RESULT impl=python torch={torch.__version__.split('+')[0]} model={name} "
+                    f"case={case} amp={int(a.amp)} channels_last={int(a.channels_last)}")
+            try:
+                for i in range(a.warmup + a.repeats):
+                    t0 = time.perf_counter()
+                    for _ in range(accum):
+                        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.amp):
+                            loss = F.cross_entropy(model(x), y)
+                        if lam:
+                            loss = loss.float() + lam * sum(w.abs().sum() for w in l1_weights)
+                        (loss / accum).backward()
+                    opt.step()
+                    opt.zero_grad()
+                    if i >= a.warmup:
+                        times.append((time.perf_counter() - t0) * 1000 / accum)
+            except RuntimeError as e:  # e.g. no bf16 backward kernel in this torch
+                reason = str(e).splitlines()[0].replace(" ", "_")[:120]
+                print(f"{head} ms=nan images_per_s=nan error={reason}", flush=True)
+                continue
             med = statistics.median(times)
-            print(f"RESULT impl=python torch={torch.__version__.split('+')[0]} model={name} "
-                  f"case={case} amp={int(a.amp)} channels_last={int(a.channels_last)} "
-                  f"ms={med:.1f} images_per_s={1000 * a.batch / med:.2f}", flush=True)
+            print(f"{head} ms={med:.1f} images_per_s={1000 * a.batch / med:.2f}", flush=True)
 
 
 if __name__ == "__main__":

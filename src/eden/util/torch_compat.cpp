@@ -109,7 +109,8 @@ bool hardtanh_bf16_backward_works() {
 torch::Tensor relu6_inplace(torch::Tensor x) {
   if (x.scalar_type() == torch::kBFloat16 && x.requires_grad() && x.is_cpu() &&
       !hardtanh_bf16_backward_works()) {
-    return torch::clamp(x, 0.0, 6.0);
+    // hardtanh's values and gradient (1 strictly inside (0, 6), else 0) without its kernel.
+    return torch::where(x.gt(0.0).logical_and_(x.lt(6.0)), x, x.detach().clamp(0.0, 6.0));
   }
   return torch::hardtanh_(x, 0.0, 6.0);
 }

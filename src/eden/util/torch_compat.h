@@ -21,8 +21,8 @@ bool torch_cuda_build();
 std::string torch_description();
 
 /// ReLU6 in place (hardtanh_(x, 0, 6), as torchvision's ReLU6(inplace=True)). For a bf16 tensor
-/// on a LibTorch whose CPU hardtanh has no bf16 backward (1.13) it is clamp, out of place;
-/// which one is decided by trying the kernel once.
+/// on a LibTorch whose CPU hardtanh has no bf16 backward (1.13) it is computed out of place with
+/// the same values and gradient (zero at 0 and 6, as hardtanh); the kernel is tried once.
 torch::Tensor relu6_inplace(torch::Tensor x);
 
 /// Makes LibTorch allocate CPU tensors through `alloc` / `release` (plain functions, because
