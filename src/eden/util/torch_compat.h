@@ -3,6 +3,7 @@
 #pragma once
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <string>
 
@@ -19,6 +20,18 @@ bool torch_cuda_build();
 
 /// "2.6.0 (CUDA build, GPU available)", "2.6.0 (CUDA build, no GPU usable)", "1.13.1 (CPU only)".
 std::string torch_description();
+
+/// The key of a parameter in torch::optim::Optimizer::state_ (a string of the TensorImpl address
+/// in 1.13, the address itself in 2.x).
+#if TORCH_VERSION_MAJOR >= 2
+inline void* optimizer_state_key(const torch::Tensor& p) {
+  return p.unsafeGetTensorImpl();
+}
+#else
+inline std::string optimizer_state_key(const torch::Tensor& p) {
+  return c10::guts::to_string(p.unsafeGetTensorImpl());
+}
+#endif
 
 /// ReLU6 in place (hardtanh_(x, 0, 6), as torchvision's ReLU6(inplace=True)). For a bf16 tensor
 /// on a LibTorch whose CPU hardtanh has no bf16 backward (1.13) it is computed out of place with
