@@ -11,6 +11,7 @@
 #include "eden/models/blocks/conv_norm_act.h"
 #include "eden/models/registry.h"
 #include "eden/train/freeze.h"
+#include "eden/train/l1.h"
 #include "eden/train/run.h"
 #include "eden/train/trainer.h"
 #include "eden/util/check.h"
@@ -230,12 +231,25 @@ TEST(L1Regularisation, TermEqualsLambdaTimesSumOverTrainableWeightsOnly) {
   auto full = t.micro_step(loader.batch(0), 1);
   EXPECT_NEAR(full.l1.item<double>(), expected(false), 1e-6 * expected(false));
   EXPECT_GT(expected(false), 5 * expected(true));
-  // The penalty's gradient reaches the weights: sign(W) * lambda on top of the data gradient.
-  model->zero_grad();
+  // The penalty's gradient reaches the weights: sign(W) * lambda on top of the data gradient,
+  // exactly what autograd gives for lambda * sum |W| * scale (contiguous and channels-last,
+  // with zeros, with and without an existing gradient).
   auto w = model->named_parameters()["head.weight"];
-  w.mutable_grad().reset();
-  train::l1_penalty({w}, 0.5).backward();
-  EXPECT_TRUE(w.grad().equal(w.detach().sign() * 0.5));
+  for (const bool channels_last : {false, true}) {
+    auto ref = torch::randn({6, 3, 2, 2});
+    ref.index_put_({0}, 0.0);
+    if (channels_last) ref = ref.contiguous(torch::MemoryFormat::ChannelsLast);
+    ref.requires_grad_();
+    auto ours = ref.detach().clone().requires_grad_();
+    (0.5 * 0.25 * ref.abs().sum()).backward();
+    const auto value = train::add_l1_gradient({ours}, 0.5, 0.25);
+    EXPECT_TRUE(ours.grad().equal(ref.grad())) << channels_last;
+    EXPECT_NEAR(value.item<double>(), 0.5 * ref.detach().abs().sum().item<double>(), 1e-5);
+    const auto before = ours.grad().clone();
+    train::add_l1_gradient({ours}, 0.5, 1.0);  // accumulates into the defined gradient
+    EXPECT_TRUE(ours.grad().allclose(before + 0.5 * ref.detach().sign()));
+  }
+  EXPECT_EQ(train::add_l1_gradient({w}, 0.0, 1.0).item<double>(), 0.0);
 }
 
 TEST(Amp, Bf16AutocastGivesBf16ActivationsAndFp32Weights) {

@@ -1,4 +1,4 @@
-// Backbone freezing, BN policy and the L1 regulariser.
+// Backbone freezing, BN policy and weight sparsity.
 #include "eden/train/freeze.h"
 
 namespace eden::train {
@@ -20,24 +20,6 @@ void freeze_backbone_batchnorm(models::ClassifierImpl& model) {
       m->eval();
     }
   }
-}
-
-std::vector<torch::Tensor> l1_targets(torch::nn::Module& model) {
-  std::vector<torch::Tensor> out;
-  for (auto& p : model.parameters()) {
-    if (p.requires_grad() && p.dim() >= 2) out.push_back(p);
-  }
-  return out;
-}
-
-torch::Tensor l1_penalty(const std::vector<torch::Tensor>& weights, double lambda) {
-  auto total =
-      torch::zeros({}, torch::TensorOptions()
-                           .dtype(torch::kFloat)
-                           .device(weights.empty() ? torch::kCPU : weights.front().device()));
-  if (lambda == 0.0) return total;
-  for (const auto& w : weights) total = total + w.abs().sum();
-  return total * lambda;
 }
 
 double weight_sparsity(torch::nn::Module& model, double threshold) {

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "eden/train/freeze.h"
+#include "eden/train/fused_adamw.h"
+#include "eden/train/l1.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
 #include "eden/util/torch_compat.h"
@@ -29,7 +31,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& model
     groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(base));
     groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
                                       torch::optim::AdamWOptions(base).weight_decay(0.0)));
-    return std::make_unique<torch::optim::AdamW>(std::move(groups), base);
+    return std::make_unique<FusedAdamW>(std::move(groups), base);
   }
   EDEN_CHECK(c.optimizer == "sgd", "--optimizer: unknown optimizer '", c.optimizer, "'");
   EDEN_CHECK(!c.nesterov || c.momentum > 0, "--nesterov needs --momentum > 0");
@@ -60,6 +62,7 @@ Trainer::Trainer(models::Classifier model, TrainConfig config, torch::Device dev
   for (auto& group : optimizer_->param_groups()) {
     for (auto& p : group.params()) params_.push_back(p);
   }
+  l1_targets_ = l1_targets(*model_);  // begin_epoch updates it for the phase
   if (amp_ && device_.is_cuda()) scaler_.emplace();
   schedule_.kind = config_.schedule;
   schedule_.base_lr = config_.lr;
@@ -102,6 +105,7 @@ void Trainer::begin_epoch(int64_t epoch) {
   phase_ = (config_.unfreeze_epoch > 0 && epoch < config_.unfreeze_epoch) ? Phase::kFrozen
                                                                           : Phase::kFull;
   set_backbone_trainable(*model_, phase_ == Phase::kFull);
+  l1_targets_ = l1_targets(*model_);  // trainable weights of this phase
   model_->train();
   if (phase_ == Phase::kFrozen && config_.frozen_bn == "eval") freeze_backbone_batchnorm(*model_);
 }
@@ -129,15 +133,17 @@ MicroStep Trainer::micro_step(const data::Batch& batch, int64_t window) {
     loss = F::cross_entropy(logits, batch.y,
                             F::CrossEntropyFuncOptions().label_smoothing(config_.label_smoothing));
   }
-  // The L1 term stays in fp32 outside autocast, added before the 1/window division.
-  const auto l1 = l1_penalty(l1_targets(*model_), config_.l1);
-  auto total = (loss.to(torch::kFloat) + l1) / static_cast<double>(window);
+  auto total = loss.to(torch::kFloat) / static_cast<double>(window);
   if (scaler_) {
     scaler_->scale(total).backward();
   } else {
     total.backward();
   }
-  return {loss.detach(), l1.detach()};
+  // The L1 term's gradient goes straight into .grad, under the same 1/window and loss scale.
+  const double grad_scale =
+      (scaler_ ? scaler_->current_scale() : 1.0) / static_cast<double>(window);
+  const auto l1 = add_l1_gradient(l1_targets_, config_.l1, grad_scale);
+  return {loss.detach(), l1};
 }
 
 bool Trainer::optimizer_step() {

@@ -119,6 +119,7 @@ class Trainer {
   bool amp_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<torch::Tensor> params_;        // the optimizer's, once (no list built per step)
+  std::vector<torch::Tensor> l1_targets_;    // trainable >= 2-D weights; set by begin_epoch
   std::optional<DynamicLossScaler> scaler_;  // fp16 on CUDA only; bf16 needs none
   LrScheduleOptions schedule_;
   Phase phase_ = Phase::kFull;
