@@ -7,7 +7,8 @@
 #
 # Usage: bench/train_step.sh [ROUNDS=2] [bench_train_step / train_step_peer.py options...]
 #   e.g. bench/train_step.sh 2 --repeats 3 --cases plain,e2am-frozen,e2am-full
-# Env: BUILD (default build), PEER_CHANNELS_LAST=1 also times the peer in channels-last,
+# Env: BUILD (default build), PEER_TUNED=1 also times a tuned peer (channels-last and
+#      OPENBLAS_NUM_THREADS=1: what a user who knows both tricks gets),
 #      VERSIONS="1.13 2.6" (default: both where available), OUT (raw results file).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,11 +37,19 @@ run() {  # VERSION IMPL ARGS...: one bench process, its RESULT lines appended to
   shift 2
   local cmd
   if [[ $version == 1.13 ]]; then
-    if [[ $impl == eden ]]; then cmd=("$build/bench_train_step" "$@"); else cmd=(/usr/bin/python3 "$src/bench/train_step_peer.py" "$@"); fi
+    case $impl in
+      eden) cmd=("$build/bench_train_step" "$@") ;;
+      python) cmd=(/usr/bin/python3 "$src/bench/train_step_peer.py" "$@") ;;
+      python-tuned) cmd=(env OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$src/bench/train_step_peer.py" --label python-tuned --channels-last "$@") ;;
+    esac
     "${cmd[@]}" | tee -a "$out" | grep -v '^#' || true
   else
     local q
-    if [[ $impl == eden ]]; then q="build/bench_train_step"; else q="python3 src/bench/train_step_peer.py"; fi
+    case $impl in
+      eden) q="build/bench_train_step" ;;
+      python) q="python3 src/bench/train_step_peer.py" ;;
+      python-tuned) q="OPENBLAS_NUM_THREADS=1 python3 src/bench/train_step_peer.py --label python-tuned --channels-last" ;;
+    esac
     for a in "$@"; do q+=" $(printf %q "$a")"; done
     "$src/scripts/chroot-build" cpu --run "$q" | grep -E '^(RESULT|#)' | tee -a "$out" | grep -v '^#' || true
   fi
@@ -55,14 +64,10 @@ for ((r = 1; r <= rounds; ++r)); do
     for amp in "" --amp; do
       impls=(eden python)
       ((r % 2 == 0)) && impls=(python eden)
-      [[ ${PEER_CHANNELS_LAST:-0} == 1 ]] && impls+=(python-cl)
+      [[ ${PEER_TUNED:-0} == 1 ]] && impls+=(python-tuned)
       for impl in "${impls[@]}"; do
         echo "## round $r, LibTorch $version, $impl ${amp:-fp32}" >&2
-        case $impl in
-          eden) run "$version" eden $amp "$@" ;;
-          python) run "$version" python $amp "$@" ;;
-          python-cl) run "$version" python $amp --channels-last "$@" ;;
-        esac
+        run "$version" "$impl" $amp "$@"
       done
     done
   done

@@ -8,7 +8,7 @@ AdamW (PyTorch's default implementation), zero_grad(); E2AM cases add the L1 ter
 lambda * sum |W| over trainable >= 2-D weights and, frozen, requires_grad=False on the backbone
 with its BatchNorm layers in eval mode. --amp: torch.autocast("cpu", torch.bfloat16) around
 forward and loss. --channels-last: model and input in channels-last (off by default: scripts
-rarely do it). Prints RESULT lines in bench_train_step's format (impl=python).
+rarely do it). Prints RESULT lines in bench_train_step's format (impl=python, or --label).
 
 usage: train_step_peer.py [--batch 8] [--size 224] [--repeats 5] [--warmup 2] [--threads N]
                           [--amp] [--channels-last] [--cases plain,e2am-frozen,e2am-full] MODEL...
@@ -58,6 +58,7 @@ def main():
     p.add_argument("--amp", action="store_true")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--cases", default="plain,e2am-frozen,e2am-full")
+    p.add_argument("--label", default="python", help="impl= of the RESULT lines")
     p.add_argument("models", nargs="*", default=["mobilevitv3_xxs", "mobilenetv2", "resnet50"])
     a = p.parse_args()
     threads = a.threads if a.threads > 0 else len(os.sched_getaffinity(0))
@@ -91,7 +92,7 @@ def main():
                                      {"params": no_decay, "weight_decay": 0.0}], lr=1e-3)
             l1_weights = [q for q in decay if q.requires_grad]
             times = []
-            head = (f"RESULT impl=python torch={torch.__version__.split('+')[0]} model={name} "
+            head = (f"RESULT impl={a.label} torch={torch.__version__.split('+')[0]} model={name} "
                     f"case={case} amp={int(a.amp)} channels_last={int(a.channels_last)}")
             try:
                 for i in range(a.warmup + a.repeats):

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Table of bench/train_step.sh's RESULT lines: per LibTorch version, model, case and precision,
 the median over rounds of eden's and the peers' ms per micro-batch, and the speed-up
-peer ms / eden ms (> 1: eden is faster). Needs no torch.
+peer ms / eden ms (> 1: eden is faster). The tuned peer (PEER_TUNED=1) runs channels-last with
+OPENBLAS_NUM_THREADS=1. Needs no torch.
 
 usage: train_step_table.py RESULTS.txt
 """
@@ -25,7 +26,7 @@ def main():
         if not line.startswith("RESULT "):
             continue
         f = dict(kv.split("=", 1) for kv in line.split()[1:])
-        impl = f["impl"] + ("-cl" if f["impl"] == "python" and f["channels_last"] == "1" else "")
+        impl = f["impl"]
         row = (version(f["torch"]), f["model"], f["case"], "bf16" if f["amp"] == "1" else "fp32")
         if row not in order:
             order.append(row)
@@ -34,11 +35,11 @@ def main():
             errors[row + (impl,)] = f.get("error", "failed")
         else:
             times[row + (impl,)].append(ms)
-    has_cl = any(k[4] == "python-cl" for k in times)
+    has_cl = any(k[4] == "python-tuned" for k in times)
     head = "| LibTorch | model | case | precision | eden ms | PyTorch ms | speed-up |"
     rule = "|---|---|---|---|---|---|---|"
     if has_cl:
-        head += " PyTorch channels-last ms | speed-up |"
+        head += " tuned PyTorch ms | speed-up |"
         rule += "---|---|"
     print(head)
     print(rule)
@@ -47,7 +48,7 @@ def main():
         cells = [row[0], row[1], row[2], row[3]]
         e = statistics.median(eden) if eden else None
         cells.append(f"{e:.1f} (n={len(eden)})" if e else errors.get(row + ("eden",), "-"))
-        for impl in ["python"] + (["python-cl"] if has_cl else []):
+        for impl in ["python"] + (["python-tuned"] if has_cl else []):
             p = times.get(row + (impl,))
             if p:
                 m = statistics.median(p)
