@@ -8,7 +8,9 @@
 // Cases: plain = full model, accumulation 1, no L1; e2am-frozen = backbone frozen (BN eval),
 // accumulation 2, L1 1e-5 on the head; e2am-full = everything trainable, accumulation 2, L1 1e-5.
 // Prints one "RESULT key=value ..." line per model and case; ms is per micro-batch (the median
-// over repeats of one optimizer window's time divided by its micro-batches).
+// over repeats of one optimizer window's time divided by its micro-batches); gflops_est is the
+// FLOP rate that implies (2 x 3 x forward MACs per image; 2 x 1 x MACs when frozen), an
+// estimate to compare with bench_gemm_peak.
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -19,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "eden/models/macs.h"
 #include "eden/models/registry.h"
 #include "eden/train/trainer.h"
 #include "eden/util/blas_threads.h"
@@ -132,9 +135,10 @@ int main(int argc, char** argv) {
     for (const auto& case_name : a.cases) {
       const auto config = config_for(a, model_name, case_name);
       torch::manual_seed(0);
-      auto model = eden::models::create_model(
-          model_name,
-          eden::models::ModelOptions().num_classes(1000).in_channels(3).image_size(a.size));
+      const auto model_options =
+          eden::models::ModelOptions().num_classes(1000).in_channels(3).image_size(a.size);
+      auto model = eden::models::create_model(model_name, model_options);
+      const double macs = static_cast<double>(eden::models::count_macs(*model, model_options));
       eden::train::Trainer trainer(model, config, torch::kCPU, /*updates_per_epoch=*/1000);
       trainer.begin_epoch(0);
       const eden::data::Batch batch{torch::randn({a.batch, 3, a.size, a.size}),
@@ -154,11 +158,15 @@ int main(int argc, char** argv) {
       std::nth_element(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(ms.size() / 2),
                        ms.end());
       const double med = ms[ms.size() / 2];
+      const double images_per_s = 1000.0 * static_cast<double>(a.batch) / med;
+      // Estimate, not a count: a full training step is taken as 3 forward passes (2 FLOPs per
+      // MAC), the usual rule; the frozen case as 1 (the head's backward is negligible).
+      const double passes = case_name == "e2am-frozen" ? 1.0 : 3.0;
       fmt::print(
           "RESULT impl=eden torch={} model={} case={} amp={} channels_last={} ms={:.1f} "
-          "images_per_s={:.2f}\n",
+          "images_per_s={:.2f} gmacs_per_image={:.3f} gflops_est={:.1f}\n",
           eden::torch_version(), model_name, case_name, a.amp ? 1 : 0, a.channels_last ? 1 : 0, med,
-          1000.0 * static_cast<double>(a.batch) / med);
+          images_per_s, macs / 1e9, 2.0 * passes * macs * images_per_s / 1e9);
       std::fflush(stdout);
     }
   }
