@@ -52,7 +52,7 @@ torch::Tensor add_l1_gradient(const std::vector<torch::Tensor>& weights, double 
   const double c = lambda * grad_scale;
   double sum_abs = 0.0;  // fused tensors
   auto other = torch::zeros({}, weights.front().options().dtype(torch::kDouble));
-  for (torch::Tensor w : weights) {  // a handle copy: .grad is shared with the parameter
+  for (const auto& w : weights) {
     auto& g = w.mutable_grad();
     if (!g.defined()) g = torch::zeros_like(w, torch::MemoryFormat::Preserve);
     if (fusable(w, g)) {
