@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `eden train` throughput of two eden builds side by side (e.g. an old commit's in a second
-# worktree against this one): alternating rounds, train images/s of the epoch from log.csv.
+# worktree against this one): alternating rounds (the order flips every round), train images/s
+# of the epoch from log.csv.
 # Usage: bench/train_two_builds.sh OLD_EDEN NEW_EDEN [ROUNDS=3] [-- extra train flags]
 # Default job: MobileViTv3-XXS, fp32, Fashion-MNIST, 1 epoch of 12,000 images, 1,000 eval images.
 set -euo pipefail
@@ -12,7 +13,9 @@ flags=("$@")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for ((r = 1; r <= rounds; ++r)); do
-  for who in old new; do
+  order=(old new)
+  ((r % 2 == 0)) && order=(new old)  # alternate who runs first: the second run of a round can be slower
+  for who in "${order[@]}"; do
     EDEN_NO_PROGRESS=1 "${!who}" train "${flags[@]}" --out "$out/$who-$r" >"$out/$who-$r.txt" 2>&1 ||
       { cat "$out/$who-$r.txt" >&2; exit 1; }
     ips=$(tail -1 "$out/$who-$r/log.csv" | cut -d, -f"$(head -1 "$out/$who-$r/log.csv" |
