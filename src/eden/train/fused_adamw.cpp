@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "eden/train/flat_loop.h"
 #include "eden/util/torch_compat.h"
 
 namespace eden::train {
@@ -20,23 +21,11 @@ struct Coefficients {
   float step_size;  // lr / bias_correction1
 };
 
-bool fusable(const torch::Tensor& p, const torch::Tensor& g, const torch::Tensor& m,
-             const torch::Tensor& v) {
-  const auto like_p = [&](const torch::Tensor& t) {
-    return t.is_cpu() && t.scalar_type() == torch::kFloat && t.sizes() == p.sizes() &&
-           t.strides() == p.strides() && t.is_non_overlapping_and_dense();
-  };
-  return like_p(p) && like_p(g) && like_p(m) && like_p(v);
-}
-
-/// The loop, compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time (the build
-/// targets baseline x86-64; sqrt and division only vectorise with -fno-math-errno, set for this
-/// file in CMakeLists.txt).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void update_range(float* __restrict pp, const float* __restrict gp, float* __restrict mp,
-                  float* __restrict vp, int64_t begin, int64_t end, const Coefficients& c) {
+/// The loop (sqrt and division only vectorise with -fno-math-errno, set for this file in
+/// CMakeLists.txt).
+EDEN_CPU_CLONES void update_range(float* __restrict pp, const float* __restrict gp,
+                                  float* __restrict mp, float* __restrict vp, int64_t begin,
+                                  int64_t end, const Coefficients& c) {
   const float beta1 = c.beta1, one_minus_beta1 = c.one_minus_beta1, beta2 = c.beta2,
               one_minus_beta2 = c.one_minus_beta2, bc2 = c.bias_correction2_sqrt, eps = c.eps,
               decay = c.decay, step_size = c.step_size;
@@ -51,8 +40,7 @@ void update_range(float* __restrict pp, const float* __restrict gp, float* __res
   }
 }
 
-/// Dense tensors with the same sizes and strides hold element (i, j, ...) at the same offset from
-/// data_ptr(), and their offsets cover [0, numel): one flat loop updates all four consistently.
+/// One flat loop over the four storages (share_flat_fp32_layout holds).
 void fused_update(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v,
                   const Coefficients& c) {
   float* pp = p.data_ptr<float>();
@@ -106,7 +94,7 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
       const double step_size = o.lr() / bias_correction1;
       auto& exp_avg = state.exp_avg();
       auto& exp_avg_sq = state.exp_avg_sq();
-      if (!o.amsgrad() && fusable(p, grad, exp_avg, exp_avg_sq)) {
+      if (!o.amsgrad() && share_flat_fp32_layout({&p, &grad, &exp_avg, &exp_avg_sq})) {
         const Coefficients c{
             static_cast<float>(decay),     static_cast<float>(beta1),
             static_cast<float>(1 - beta1), static_cast<float>(beta2),

@@ -6,17 +6,16 @@
 #include <algorithm>
 #include <vector>
 
+#include "eden/train/flat_loop.h"
+
 namespace eden::train {
 namespace {
 
-/// g += c * sign(w) over [begin, end); returns sum |w| accumulated in double. Compiled for
-/// AVX-512, AVX2 and baseline x86-64; the double sum vectorises because this file is built with
-/// -fassociative-math (CMakeLists.txt): reordered double additions, far below fp32 rounding.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-double
-add_signed(float* __restrict g, const float* __restrict w, int64_t begin, int64_t end, float c) {
+/// g += c * sign(w) over [begin, end); returns sum |w| accumulated in double. The double sum
+/// vectorises because this file is built with -fassociative-math (CMakeLists.txt): reordered
+/// double additions, far below fp32 rounding.
+EDEN_CPU_CLONES double add_signed(float* __restrict g, const float* __restrict w, int64_t begin,
+                                  int64_t end, float c) {
   double sum = 0.0;
   for (int64_t i = begin; i < end; ++i) {
     const float wi = w[i];
@@ -24,12 +23,6 @@ add_signed(float* __restrict g, const float* __restrict w, int64_t begin, int64_
     sum += static_cast<double>(wi < 0.0F ? -wi : wi);
   }
   return sum;
-}
-
-bool fusable(const torch::Tensor& w, const torch::Tensor& g) {
-  return w.is_cpu() && g.is_cpu() && w.scalar_type() == torch::kFloat &&
-         g.scalar_type() == torch::kFloat && w.sizes() == g.sizes() && w.strides() == g.strides() &&
-         w.is_non_overlapping_and_dense() && g.is_non_overlapping_and_dense();
 }
 
 }  // namespace
@@ -55,7 +48,7 @@ torch::Tensor add_l1_gradient(const std::vector<torch::Tensor>& weights, double 
   for (const auto& w : weights) {
     auto& g = w.mutable_grad();
     if (!g.defined()) g = torch::zeros_like(w, torch::MemoryFormat::Preserve);
-    if (fusable(w, g)) {
+    if (share_flat_fp32_layout({&w, &g})) {
       float* gp = g.data_ptr<float>();
       const float* wp = w.data_ptr<float>();
       // Fixed chunks, summed in order: the value does not depend on the thread count.

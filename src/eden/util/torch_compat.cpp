@@ -6,8 +6,6 @@
 #include <c10/core/CPUAllocator.h>
 #include <torch/version.h>
 
-#include <new>
-
 namespace eden {
 namespace {
 

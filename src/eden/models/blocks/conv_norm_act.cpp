@@ -5,6 +5,11 @@
 
 namespace eden::models {
 
+const char* activation_name(Activation act) {
+  static const char* const kNames[] = {"Identity", "ReLU", "ReLU6", "SiLU"};
+  return kNames[static_cast<int>(act)];
+}
+
 torch::Tensor apply_activation(torch::Tensor x, Activation act) {
   switch (act) {
     case Activation::kNone:
@@ -57,11 +62,10 @@ torch::Tensor ConvNormActImpl::forward(torch::Tensor x) {
 }
 
 void ConvNormActImpl::pretty_print(std::ostream& stream) const {
-  static const char* const kNames[] = {"none", "ReLU", "ReLU6", "SiLU"};
   stream << "eden::models::ConvNormAct(" << options.in() << ", " << options.out()
          << ", kernel=" << options.kernel() << ", stride=" << options.stride()
          << ", groups=" << options.groups() << ", norm=" << (options.norm() ? "BN" : "none")
-         << ", act=" << kNames[static_cast<int>(options.activation())] << ")";
+         << ", act=" << activation_name(options.activation()) << ")";
 }
 
 }  // namespace eden::models

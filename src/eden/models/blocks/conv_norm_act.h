@@ -8,6 +8,9 @@ namespace eden::models {
 
 enum class Activation { kNone, kReLU, kReLU6, kSiLU };
 
+/// "Identity", "ReLU", "ReLU6", "SiLU" (for module printing).
+const char* activation_name(Activation act);
+
 /// Applies `act` to x. ReLU and ReLU6 run in place (as torchvision's inplace=True): x must be an
 /// intermediate no one else needs, such as a BatchNorm output. SiLU is out of place (its backward
 /// needs its input).
