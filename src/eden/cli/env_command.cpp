@@ -1,4 +1,6 @@
 // `eden env`: the profiling environment (GPU, CPU, RAM, OS) and which energy meters work here.
+#include <fmt/format.h>
+
 #include <iostream>
 #include <memory>
 
@@ -6,6 +8,7 @@
 #include "eden/energy/environment.h"
 #include "eden/util/blas_threads.h"
 #include "eden/util/host_allocator.h"
+#include "eden/util/parallel.h"
 #include "eden/util/system.h"
 #include "eden/util/torch_compat.h"
 
@@ -29,6 +32,12 @@ int run(const EnvOptions& options) {
              "host_allocator", host_allocator_stats().json());
   report.add("Threads", std::to_string(usable_cpu_count()) + " usable cores", "usable_cores",
              usable_cpu_count());
+  torch::set_num_threads(usable_cpu_count());
+  const int reached = intra_op_threads_reached();
+  report.add("EDEN's parallel loops",
+             fmt::format("{} of {} intra-op threads{}", reached, torch::get_num_threads(),
+                         reached < torch::get_num_threads() ? " (built without OpenMP?)" : ""),
+             "intra_op_threads_reached", reached);
   if (options.json) {
     std::cout << report.json().dump(2) << "\n";
   } else {

@@ -1,6 +1,8 @@
 // Dynamic index hand-out with an atomic counter; threads join before returning.
 #include "eden/util/parallel.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -24,6 +26,16 @@ void parallel_for(int64_t n, int threads, const std::function<void(int64_t)>& fn
   for (int t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& th : pool) th.join();
+}
+
+int intra_op_threads_reached() {
+  const int64_t n = at::get_num_threads();
+  std::vector<std::atomic<bool>> seen(static_cast<size_t>(n));
+  at::parallel_for(0, n, 1, [&](int64_t, int64_t) {
+    const int t = at::get_thread_num();
+    if (t >= 0 && t < n) seen[static_cast<size_t>(t)] = true;
+  });
+  return static_cast<int>(std::count(seen.begin(), seen.end(), true));
 }
 
 }  // namespace eden
