@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "eden/train/flat_loop.h"
+#include "eden/util/flat_loop.h"
 #include "eden/util/torch_compat.h"
 
 namespace eden::train {

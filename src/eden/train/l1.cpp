@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "eden/train/flat_loop.h"
+#include "eden/util/flat_loop.h"
 
 namespace eden::train {
 namespace {

@@ -1,4 +1,4 @@
-// Shared by the fused CPU kernels of the training step (FusedAdamW, the L1 term): when one flat
+// Shared by EDEN's fused CPU kernels (FusedAdamW, the L1 term, the dropout mask): when one flat
 // loop over raw fp32 storage may stand in for an element-wise op, and the multi-ISA build of it.
 #pragma once
 
@@ -14,7 +14,7 @@
 #define EDEN_CPU_CLONES
 #endif
 
-namespace eden::train {
+namespace eden {
 
 /// True when every tensor is a dense fp32 CPU tensor with the sizes and strides of the first:
 /// element (i, j, ...) of each then sits at the same offset from data_ptr(), and the offsets
@@ -30,4 +30,4 @@ inline bool share_flat_fp32_layout(std::initializer_list<const torch::Tensor*> t
   return true;
 }
 
-}  // namespace eden::train
+}  // namespace eden
