@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "eden/models/blocks/conv_norm_act.h"
+#include "eden/models/blocks/dropout.h"
 #include "eden/models/blocks/inverted_residual.h"
 
 namespace eden::models {
@@ -43,7 +44,7 @@ MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Options& options_) : options(o
   features->push_back(conv_bn_relu6(in, last, 1, 1));
   register_module("features", features);
   classifier = register_module(
-      "classifier", torch::nn::Sequential(torch::nn::Dropout(options.dropout()),
+      "classifier", torch::nn::Sequential(Dropout(options.dropout()),
                                           torch::nn::Linear(last, options.base().num_classes())));
 
   for (auto& m : modules(/*include_self=*/false)) {

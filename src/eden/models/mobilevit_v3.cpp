@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "eden/models/blocks/dropout.h"
 #include "eden/models/blocks/inverted_residual.h"
 #include "eden/models/blocks/mobilevit_block.h"
 #include "eden/models/blocks/norm.h"
@@ -87,7 +88,7 @@ MobileViTv3Impl::MobileViTv3Impl(const MobileViTv3Options& options_) : options(o
   conv_1x1_exp =
       register_module("conv_1x1_exp", ConvNormAct(ConvNormActOptions::cvnets(in, exp, 1)));
   classifier = torch::nn::Sequential();
-  classifier->push_back("dropout", torch::nn::Dropout(o.classifier_dropout()));
+  classifier->push_back("dropout", Dropout(o.classifier_dropout()));
   classifier->push_back("fc", torch::nn::Linear(exp, o.base().num_classes()));
   register_module("classifier", classifier);
 

@@ -13,7 +13,7 @@ SmallCnnImpl::SmallCnnImpl(const SmallCnnOptions& options_) : options(options_) 
       torch::nn::Sequential(block(options.base().in_channels(), w), torch::nn::MaxPool2d(2),
                             block(w, 2 * w), torch::nn::MaxPool2d(2), block(2 * w, 4 * w),
                             torch::nn::AdaptiveAvgPool2d(options.pool()), torch::nn::Flatten()));
-  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+  dropout = register_module("dropout", Dropout(options.dropout()));
   head = register_module("head", torch::nn::Linear(4 * w * options.pool() * options.pool(),
                                                    options.base().num_classes()));
 }

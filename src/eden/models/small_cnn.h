@@ -2,6 +2,7 @@
 #pragma once
 
 #include "eden/models/blocks/conv_norm_act.h"
+#include "eden/models/blocks/dropout.h"
 #include "eden/models/classifier.h"
 
 namespace eden::models {
@@ -28,7 +29,7 @@ class SmallCnnImpl : public ClassifierImpl {
 
   SmallCnnOptions options;
   torch::nn::Sequential features{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
   torch::nn::Linear head{nullptr};
 };
 TORCH_MODULE(SmallCnn);

@@ -6,14 +6,13 @@
 #include <c10/core/CPUAllocator.h>
 #include <torch/version.h>
 
-namespace eden {
-namespace {
-
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
 #define EDEN_AUTOCAST_DEVICE_API 1
 #else
 #define EDEN_AUTOCAST_DEVICE_API 0
 #endif
+
+namespace eden {
 
 bool autocast_enabled(torch::DeviceType d) {
 #if EDEN_AUTOCAST_DEVICE_API
@@ -22,6 +21,8 @@ bool autocast_enabled(torch::DeviceType d) {
   return d == torch::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
 #endif
 }
+
+namespace {
 
 void set_autocast_enabled(torch::DeviceType d, bool on) {
 #if EDEN_AUTOCAST_DEVICE_API

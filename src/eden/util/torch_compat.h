@@ -47,6 +47,9 @@ using RawFreeFn = void (*)(void* ptr);
 /// Installs once per process; later calls change nothing.
 void install_cpu_allocator(RawAllocFn alloc, RawFreeFn release);
 
+/// Whether autocast is on for `device_type` in this thread.
+bool autocast_enabled(torch::DeviceType device_type);
+
 /// Waits for queued GPU work (no-op without CUDA); called before reading clocks or counters.
 void synchronize(const torch::Device& device);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "eden/models/blocks/activation.h"
+#include "eden/models/blocks/linear.h"
 #include "eden/models/blocks/norm.h"
 #include "eden/models/macs.h"
 #include "eden/util/check.h"
@@ -15,9 +16,9 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& 
   const int64_t d = options.embed_dim(), h = options.num_heads();
   EDEN_CHECK(h >= 1 && d % h == 0, "MultiHeadAttention: embed_dim ", d, " does not split into ", h,
              " heads");
-  qkv_proj = register_module("qkv_proj", torch::nn::Linear(d, 3 * d));
-  out_proj = register_module("out_proj", torch::nn::Linear(d, d));
-  attn_dropout = register_module("attn_dropout", torch::nn::Dropout(options.attn_dropout()));
+  qkv_proj = register_module("qkv_proj", Linear(d, 3 * d));
+  out_proj = register_module("out_proj", Linear(d, d));
+  attn_dropout = register_module("attn_dropout", Dropout(options.attn_dropout()));
 }
 
 torch::Tensor MultiHeadAttentionImpl::forward(torch::Tensor x) {
@@ -43,13 +44,12 @@ TransformerEncoderImpl::TransformerEncoderImpl(const TransformerEncoderOptions& 
       torch::nn::Sequential(Fp32LayerNorm(d),
                             MultiHeadAttention(MultiHeadAttentionOptions(d, options.num_heads())
                                                    .attn_dropout(options.attn_dropout())),
-                            torch::nn::Dropout(options.dropout())));
+                            Dropout(options.dropout())));
   pre_norm_ffn = register_module(
       "pre_norm_ffn",
-      torch::nn::Sequential(Fp32LayerNorm(d), torch::nn::Linear(d, f),
-                            ActivationLayer(Activation::kSiLU),
-                            torch::nn::Dropout(options.ffn_dropout()), torch::nn::Linear(f, d),
-                            torch::nn::Dropout(options.dropout())));
+      torch::nn::Sequential(Fp32LayerNorm(d), Linear(d, f), ActivationLayer(Activation::kSiLU),
+                            Dropout(options.ffn_dropout()), Linear(f, d),
+                            Dropout(options.dropout())));
 }
 
 torch::Tensor TransformerEncoderImpl::forward(torch::Tensor x) {
@@ -67,7 +67,7 @@ LinearSelfAttentionImpl::LinearSelfAttentionImpl(int64_t embed_dim_, double attn
                            .activation(Activation::kNone));
   };
   qkv_proj = register_module("qkv_proj", proj(embed_dim, 1 + 2 * embed_dim));
-  attn_dropout = register_module("attn_dropout", torch::nn::Dropout(attn_dropout_));
+  attn_dropout = register_module("attn_dropout", Dropout(attn_dropout_));
   out_proj = register_module("out_proj", proj(embed_dim, embed_dim));
 }
 
@@ -87,16 +87,16 @@ LinearAttnFfnImpl::LinearAttnFfnImpl(const LinearAttnFfnOptions& options_) : opt
   pre_norm_attn = register_module(
       "pre_norm_attn",
       torch::nn::Sequential(Fp32GroupNorm(1, d), LinearSelfAttention(d, options.attn_dropout()),
-                            torch::nn::Dropout(options.dropout())));
+                            Dropout(options.dropout())));
   pre_norm_ffn = register_module(
       "pre_norm_ffn",
       torch::nn::Sequential(
           Fp32GroupNorm(1, d),
           ConvNormAct(ConvNormActOptions::cvnets(d, f, 1).bias(true).norm(false)),
-          torch::nn::Dropout(options.ffn_dropout()),
+          Dropout(options.ffn_dropout()),
           ConvNormAct(ConvNormActOptions::cvnets(f, d, 1).bias(true).norm(false).activation(
               Activation::kNone)),
-          torch::nn::Dropout(options.dropout())));
+          Dropout(options.dropout())));
 }
 
 torch::Tensor LinearAttnFfnImpl::forward(torch::Tensor x) {

@@ -6,6 +6,8 @@
 #include <torch/torch.h>
 
 #include "eden/models/blocks/conv_norm_act.h"
+#include "eden/models/blocks/dropout.h"
+#include "eden/models/blocks/linear.h"
 
 namespace eden::models {
 
@@ -28,8 +30,8 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(torch::Tensor x);
 
   MultiHeadAttentionOptions options;
-  torch::nn::Linear qkv_proj{nullptr}, out_proj{nullptr};
-  torch::nn::Dropout attn_dropout{nullptr};
+  Linear qkv_proj{nullptr}, out_proj{nullptr};
+  Dropout attn_dropout{nullptr};
 };
 TORCH_MODULE(MultiHeadAttention);
 
@@ -72,7 +74,7 @@ class LinearSelfAttentionImpl : public torch::nn::Module {
 
   int64_t embed_dim;
   ConvNormAct qkv_proj{nullptr}, out_proj{nullptr};
-  torch::nn::Dropout attn_dropout{nullptr};
+  Dropout attn_dropout{nullptr};
 };
 TORCH_MODULE(LinearSelfAttention);
 
