@@ -8,6 +8,13 @@
 #include "eden/util/check.h"
 #include "eden/util/torch_compat.h"
 
+// GCC 14 reports false -Warray-bounds / -Wstringop-overflow inside LibTorch's Function::apply (its
+// vector<bool> reserve, inlined here); the code it names is LibTorch's, not ours.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 14
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
+
 namespace eden::models {
 namespace {
 
