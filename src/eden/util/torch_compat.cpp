@@ -5,6 +5,7 @@
 #include <ATen/autocast_mode.h>
 #include <c10/core/CPUAllocator.h>
 #include <torch/version.h>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
 #define EDEN_AUTOCAST_DEVICE_API 1
@@ -163,6 +164,14 @@ AutocastGuard::~AutocastGuard() {
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
   set_autocast_enabled(device_type_, prev_enabled_);
   set_autocast_dtype(device_type_, prev_dtype_);
+}
+
+void use_socket_tcp_store(c10d::TCPStoreOptions& options) {
+#if TORCH_VERSION_MAJOR >= 2
+  options.useLibUV = false;
+#else
+  (void)options;
+#endif
 }
 
 }  // namespace eden

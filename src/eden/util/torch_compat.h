@@ -7,6 +7,10 @@
 
 #include <string>
 
+namespace c10d {
+struct TCPStoreOptions;
+}  // namespace c10d
+
 namespace eden {
 
 /// "1.13.1" etc.
@@ -49,6 +53,11 @@ void install_cpu_allocator(RawAllocFn alloc, RawFreeFn release);
 
 /// Whether autocast is on for `device_type` in this thread.
 bool autocast_enabled(torch::DeviceType device_type);
+
+/// Makes a c10d::TCPStore use its socket server: LibTorch 2.4+ defaults to libuv, which
+/// Debian's 2.6 is built without ("use_libuv was requested but PyTorch was build without libuv
+/// support"); 1.13 has only the socket server.
+void use_socket_tcp_store(c10d::TCPStoreOptions& options);
 
 /// Waits for queued GPU work (no-op without CUDA); called before reading clocks or counters.
 void synchronize(const torch::Device& device);
