@@ -2,9 +2,7 @@
 // a missing rank and a port in use fail clearly within the time-out.
 #include "eden/dist/process_group.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "../common/loopback.h"
 #include "eden/util/check.h"
 
 namespace eden::dist {
@@ -20,28 +19,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
-/// A TCP port that was free a moment ago (bound to port 0, then closed).
-uint16_t free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using testing::free_port;
 
 DistEnv loopback(int rank, int world, uint16_t port) {
-  DistEnv d;
-  d.launcher = Launcher::kTorchrun;
-  d.rank = d.local_rank = rank;
-  d.world_size = d.local_world_size = world;
-  d.master_addr = "127.0.0.1";
-  d.master_port = port;
-  d.node_name = "test";
-  return d;
+  return testing::loopback_env(rank, world, port);
 }
 
 std::string error_of(const std::function<void()>& fn) {

@@ -13,6 +13,7 @@ void register_all_commands(CLI::App& root, int& exit_code) {
   register_compare_command(root, exit_code);
   register_card_command(root, exit_code);
   register_overview_command(root, exit_code);
+  register_launch_command(root, exit_code);
 }
 
 }  // namespace eden::cli

@@ -15,6 +15,7 @@ void register_env_command(CLI::App& root, int& exit_code);
 void register_compare_command(CLI::App& root, int& exit_code);
 void register_card_command(CLI::App& root, int& exit_code);
 void register_overview_command(CLI::App& root, int& exit_code);
+void register_launch_command(CLI::App& root, int& exit_code);
 
 /// Builds the whole `eden` command line (used by main() and by the CLI tests).
 void register_all_commands(CLI::App& root, int& exit_code);

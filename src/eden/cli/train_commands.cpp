@@ -52,6 +52,7 @@ train::TrainConfig resolve_config(const TrainArgs& args, train::TrainConfig base
 }
 
 void print_summary(const train::RunSummary& s) {
+  if (!s.wrote_files) return;  // a data-parallel rank other than 0: rank 0 reports
   if (s.metrics.is_null() || s.metrics.empty()) {
     fmt::print("run {} is already complete\n", s.dir.string());
     return;

@@ -54,6 +54,9 @@ BatchLoader::BatchLoader(const ImageDataset& ds, LoaderOptions options)
   ds.validate("BatchLoader");
   EDEN_CHECK(options_.batch_size > 0, "--batch-size must be positive, got ", options_.batch_size);
   EDEN_CHECK(options_.crop_padding >= 0, "crop padding must be >= 0");
+  EDEN_ASSERT(options_.shard_count >= 1 && options_.shard_rank >= 0 &&
+                  options_.shard_rank < options_.shard_count,
+              "shard ", options_.shard_rank, " of ", options_.shard_count);
   const int64_t c = ds.channels();
   if (options_.norm.mean.empty()) {
     options_.norm.mean.assign(c, 0.5);
@@ -120,8 +123,13 @@ void BatchLoader::set_epoch(int64_t epoch) {
 
 int64_t BatchLoader::num_batches() const {
   const int64_t n = labels_.size(0);
-  const int64_t b = options_.batch_size;
+  const int64_t b = options_.batch_size * options_.shard_count;
   return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+int64_t BatchLoader::global_batch_samples(int64_t i) const {
+  const int64_t global = options_.batch_size * options_.shard_count;
+  return std::min(global, labels_.size(0) - i * global);
 }
 
 torch::Tensor BatchLoader::augment(torch::Tensor x, at::Generator& gen) const {
@@ -149,9 +157,11 @@ torch::Tensor BatchLoader::augment(torch::Tensor x, at::Generator& gen) const {
 }
 
 torch::Tensor BatchLoader::batch_indices(int64_t i) const {
-  const int64_t n = labels_.size(0);
-  const int64_t start = i * options_.batch_size;
-  return order_.narrow(0, start, std::min(options_.batch_size, n - start));
+  const int64_t start = i * options_.batch_size * options_.shard_count;
+  const int64_t len = global_batch_samples(i);
+  const int64_t lo = options_.shard_rank * len / options_.shard_count;
+  const int64_t hi = (options_.shard_rank + 1) * len / options_.shard_count;
+  return order_.narrow(0, start + lo, hi - lo);
 }
 
 torch::Tensor BatchLoader::pixels(int64_t i) const {
@@ -223,8 +233,12 @@ Batch BatchLoader::batch(int64_t i) const {
   EDEN_ASSERT(i >= 0 && i < num_batches(), "batch index ", i, " of ", num_batches());
   auto x = pixels(i);  // (B, C, H, W) uint8
   auto y = labels_.index_select(0, batch_indices(i));
+  if (y.size(0) == 0) {  // this rank's part of a short last batch
+    return {x.to(options_.device).to(torch::kFloat), y.to(options_.device)};
+  }
   if (options_.crop_padding > 0 || options_.hflip) {
-    auto gen = make_generator(options_.seed, epoch_, i);
+    auto gen =
+        make_generator(options_.seed, epoch_, i * options_.shard_count + options_.shard_rank);
     x = augment(x, gen);
   }
   const bool async = options_.preload == Preload::kHost && options_.device.is_cuda();
@@ -233,7 +247,8 @@ Batch BatchLoader::batch(int64_t i) const {
   Batch out;
   out.x = x.to(torch::kFloat);
   if (options_.random_resized_crop) {
-    auto gen = make_generator(options_.seed, epoch_, i + (int64_t{1} << 40));
+    auto gen = make_generator(options_.seed, epoch_,
+                              i * options_.shard_count + options_.shard_rank + (int64_t{1} << 40));
     out.x = random_resized_crop(out.x, gen);
   }
   out.x.sub_(mean_).mul_(inv_std_);

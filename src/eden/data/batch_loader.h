@@ -45,6 +45,12 @@ struct LoaderOptions {
   Normalization norm;  // empty = 0.5 / 0.5 per channel
   torch::Device device = torch::kCPU;
   Preload preload = Preload::kHost;
+  /// Data-parallel sharding: batch i of the epoch is global batch i (batch_size * shard_count
+  /// samples of the permutation, the same on every rank), of which this rank takes the
+  /// shard_rank-th of shard_count near-equal parts. Every sample once per epoch across ranks;
+  /// every rank has the same number of batches (a part of the last one may be empty).
+  int64_t shard_rank = 0;
+  int64_t shard_count = 1;
 };
 
 struct Batch {
@@ -64,8 +70,10 @@ class BatchLoader {
   void set_epoch(int64_t epoch);
   int64_t num_batches() const;
   int64_t num_samples() const { return labels_.size(0); }
-  /// Batch `i` of the current epoch; augmentation draws depend only on (seed, epoch, i).
+  /// Batch `i` of the current epoch; augmentation draws depend only on (seed, epoch, i, shard).
   Batch batch(int64_t i) const;
+  /// Samples in global batch `i` over all shards (= this batch's size without sharding).
+  int64_t global_batch_samples(int64_t i) const;
   const LoaderOptions& options() const { return options_; }
 
  private:

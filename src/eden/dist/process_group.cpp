@@ -116,7 +116,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const DistEnv& env,
   so.port = env.master_port;
   so.isServer = env.rank == 0 && !env.agent_store;
   so.numWorkers = env.agent_store ? c10::nullopt : c10::optional<std::size_t>(env.world_size);
-  so.waitWorkers = !env.agent_store;
+  so.waitWorkers = false;  // wait_for_all_ranks below names the missing ones (2.x waits here)
   so.timeout = timeout;
   use_socket_tcp_store(so);
   try {

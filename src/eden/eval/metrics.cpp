@@ -31,6 +31,23 @@ void MetricAccumulator::add(const torch::Tensor& logits, const torch::Tensor& ta
   samples_ += targets.size(0);
 }
 
+void MetricAccumulator::reduce(const std::function<void(torch::Tensor&)>& sum_in_place) {
+  EDEN_ASSERT(confusion_.defined(), "reduce before any batch");
+  const auto device = confusion_.device();
+  // One int64 tensor: the confusion cells, the top-5 hits, the sample count.
+  auto counts = torch::cat({confusion_.to(torch::kCPU).to(torch::kLong),
+                            top5_hits_.to(torch::kCPU).to(torch::kLong).view({1}),
+                            torch::tensor({samples_}, torch::kLong)});
+  sum_in_place(counts);
+  auto loss = loss_sum_.to(torch::kCPU).to(torch::kDouble).view({1}).clone();
+  sum_in_place(loss);
+  const int64_t cells = num_classes_ * num_classes_;
+  confusion_ = counts.narrow(0, 0, cells).to(device);
+  top5_hits_ = counts[cells].to(device);
+  samples_ = counts[cells + 1].item<int64_t>();
+  loss_sum_ = loss[0].to(device);
+}
+
 void metrics_from_confusion(const torch::Tensor& confusion, EvalResult& out) {
   const auto c = confusion.to(torch::kCPU).to(torch::kDouble);
   const int64_t k = c.size(0);

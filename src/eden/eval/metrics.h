@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ class MetricAccumulator {
   void add(const torch::Tensor& logits, const torch::Tensor& targets,
            const torch::Tensor& loss_sum);
   EvalResult finish() const;
+  /// Replaces the counts by their sums over data-parallel ranks: `sum_in_place` sums one CPU
+  /// tensor over the ranks (exact: counts, and the loss sum in double).
+  void reduce(const std::function<void(torch::Tensor&)>& sum_in_place);
 
  private:
   int64_t num_classes_;

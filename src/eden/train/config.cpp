@@ -209,11 +209,17 @@ std::vector<ConfigField> make_fields() {
       int_field("energy_interval_ms", &C::energy_interval_ms, 1, 60000,
                 "energy sampler period, ms"),
       int_field("seed", &C::seed, 0, kIntMax, "random seed (init, shuffling, augmentation)"),
-      int_field("threads", &C::threads, 0, 4096, "CPU threads; 0 = every usable core"),
+      int_field("threads", &C::threads, 0, 4096,
+                "CPU threads; 0 = every usable core (split evenly between a machine's ranks)"),
       choice_field("host_allocator", &C::host_allocator, {"caching", "system"},
                    "CPU tensor memory: caching keeps freed blocks for the next step (no "
                    "mmap/page faults per tensor); system = glibc malloc"),
       choice_field("device", &C::device, {"auto", "cpu", "cuda"}, "training device"),
+      int_field("dist_timeout", &C::dist_timeout, 1, 86400,
+                "data-parallel runs: seconds to wait for the other ranks (rendezvous, each "
+                "collective) before failing"),
+      choice_field("grad_overlap", &C::grad_overlap, {"on", "off"},
+                   "data-parallel runs: start gradient allreduces during backward"),
   };
 }
 

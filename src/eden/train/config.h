@@ -65,6 +65,9 @@ struct TrainConfig {
   int64_t threads = 0;                     // 0 = every core this process may use
   std::string host_allocator = "caching";  // caching | system: CPU tensor memory
   std::string device = "auto";             // cpu | cuda | auto
+  // data-parallel (under a launcher's environment; ignored in one process)
+  int64_t dist_timeout = 60;        // s
+  std::string grad_overlap = "on";  // on | off
 };
 
 /// One setting: its YAML key (flag = "--" + key with '-' for '_'), help text, and typed access

@@ -5,11 +5,14 @@
 
 #include <ctime>
 #include <fstream>
+#include <set>
 
 #include "eden/data/batch_loader.h"
 #include "eden/data/cifar_reader.h"
 #include "eden/data/idx_reader.h"
 #include "eden/data/image_folder.h"
+#include "eden/dist/env.h"
+#include "eden/dist/process_group.h"
 #include "eden/energy/environment.h"
 #include "eden/io/pretrained.h"
 #include "eden/models/registry.h"
@@ -176,8 +179,30 @@ data::Normalization normalization_from_json(const nlohmann::json& j) {
   return n;
 }
 
+/// This process's data-parallel group, joined on first use when a launcher's environment says
+/// so (nullptr in one process). One per process: a process is one rank of one job.
+dist::ProcessGroup* process_group(const TrainConfig& cfg) {
+  static std::unique_ptr<dist::ProcessGroup> group;
+  static bool joined = false;
+  if (!joined) {
+    const dist::DistEnv env = dist::read_dist_env();
+    if (env.distributed()) {
+      group = dist::ProcessGroup::join(env, std::chrono::seconds(cfg.dist_timeout));
+      if (env.rank == 0) std::fprintf(stderr, "data-parallel: %s\n", env.describe().c_str());
+    }
+    joined = true;
+  }
+  return group.get();
+}
+
+/// Rank 0 (or the only process) writes the run directory; the other ranks write nothing.
+bool writes_run_files(const dist::ProcessGroup* group) {
+  return group == nullptr || group->rank() == 0;
+}
+
 /// Everything a run needs in memory.
 struct Session {
+  dist::ProcessGroup* group = nullptr;
   torch::Device device = torch::kCPU;
   models::Classifier model;
   std::unique_ptr<data::BatchLoader> train_loader;
@@ -194,8 +219,12 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   EDEN_CHECK(data.train.classes == data.test.classes, data.name,
              ": train and test splits have different classes");
   Session s;
+  s.group = process_group(cfg);
   s.device = resolve_device(cfg.device);
-  const int threads = cfg.threads > 0 ? static_cast<int>(cfg.threads) : usable_cpu_count();
+  // A machine's ranks share its cores evenly.
+  const int local_ranks = s.group ? s.group->env().local_world_size : 1;
+  const int threads = cfg.threads > 0 ? static_cast<int>(cfg.threads)
+                                      : std::max(1, usable_cpu_count() / local_ranks);
   // LibTorch's intra-op threads use the cores; BLAS threads inside them would oversubscribe.
   torch::set_num_threads(threads);
   const BlasThreading blas = set_blas_threads(1);
@@ -250,6 +279,10 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   lo.preload = data::parse_preload(cfg.preload);
   lo.norm = saved_info != nullptr ? normalization_from_json(saved_info->at("normalization"))
                                   : choose_normalization(cfg, data);
+  if (s.group != nullptr) {  // each rank its shard of every global batch (eval too)
+    lo.shard_rank = s.group->rank();
+    lo.shard_count = s.group->world_size();
+  }
   s.train_loader = std::make_unique<data::BatchLoader>(data.train, lo);
   data::LoaderOptions eo = lo;
   eo.batch_size = cfg.eval_batch_size;
@@ -263,6 +296,11 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   const int64_t updates_per_epoch = (batches + cfg.accum - 1) / cfg.accum;
   s.trainer = std::make_unique<Trainer>(s.model, cfg, s.device, updates_per_epoch);
   if (cfg.amp) s.trainer->check_amp_supported(s.train_loader->batch(0).x.narrow(0, 0, 1));
+  if (s.group != nullptr) {
+    dist::GradSyncOptions so;
+    so.overlap = cfg.grad_overlap == "on";
+    s.trainer->set_group(s.group, so);
+  }
 
   s.info = {
       {"eden_version", EDEN_VERSION},
@@ -288,9 +326,23 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
       {"preload", data::to_string(lo.preload)},
       {"amp_dtype", cfg.amp ? c10::toString(AutocastGuard::dtype_for(s.device.type())) : "none"},
       {"loss_scaling", cfg.amp && s.device.is_cuda()},
-      {"effective_batch", cfg.batch_size * cfg.accum},
+      {"effective_batch", cfg.batch_size * cfg.accum * (s.group ? s.group->world_size() : 1)},
       {"updates_per_epoch", updates_per_epoch},
   };
+  if (s.group != nullptr) {
+    const auto& env = s.group->env();
+    const auto names = s.group->all_gather_strings(env.node_name);
+    const std::set<std::string> machines(names.begin(), names.end());
+    s.info["distributed"] = {{"backend", "gloo"},
+                             {"launcher", dist::to_string(env.launcher)},
+                             {"world_size", env.world_size},
+                             {"local_world_size", env.local_world_size},
+                             {"machines", machines.size()},
+                             {"machine_names", machines},
+                             {"batch_per_rank", cfg.batch_size},
+                             {"grad_overlap", cfg.grad_overlap == "on"},
+                             {"bucket_mib", 25}};
+  }
   if (!pretrained.is_null()) s.info["pretrained"] = pretrained;
   return s;
 }
@@ -306,6 +358,15 @@ nlohmann::json base_metrics(const TrainConfig& cfg, const Session& s) {
 
 RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int64_t start_epoch,
                    const std::vector<std::string>& classes, const RunOptions& options) {
+  if (!writes_run_files(s.group)) {  // another rank: trains its shard, records nothing
+    RunSummary summary;
+    summary.dir = dir;
+    summary.wrote_files = false;
+    summary.epochs =
+        s.trainer->fit(*s.train_loader, *s.eval_loader, start_epoch, options.callbacks);
+    if (!summary.epochs.empty()) summary.final_eval = summary.epochs.back().eval;
+    return summary;
+  }
   energy::CarbonOptions carbon;
   carbon.country_iso3 = cfg.country;
   if (cfg.carbon_intensity > 0) carbon.intensity_g_per_kwh = cfg.carbon_intensity;
@@ -378,7 +439,7 @@ data::DataSplits load_data(const TrainConfig& cfg) {
     fo.pinned = cfg.device != "cpu" && cuda_available();
     splits = data::load_image_folder(cfg.data, fo);
   }
-  print_load_summary(cfg.data, splits);
+  if (writes_run_files(process_group(cfg))) print_load_summary(cfg.data, splits);
   const auto keep = parse_class_list(cfg.classes);
   if (!keep.empty()) {
     for (int64_t k : keep) {
@@ -395,6 +456,7 @@ data::DataSplits load_data(const TrainConfig& cfg) {
 
 RunSummary train_run(const TrainConfig& cfg, const RunOptions& options) {
   validate(cfg);
+  process_group(cfg);  // rendezvous first: a missing rank fails fast, not after loading data
   return train_run(cfg, load_data(cfg), options);
 }
 
@@ -409,6 +471,7 @@ RunSummary train_run(const TrainConfig& cfg_in, const data::DataSplits& data,
              " already holds a run; hint: 'eden train --resume ", dir.string(),
              "' to continue it, or choose another --out");
   Session s = prepare(cfg, data, nullptr);
+  if (!writes_run_files(s.group)) return execute(cfg, s, dir, 0, data.train.classes, options);
   ensure_directory(dir);
   fs::remove(dir / RunFiles::kLog);  // a log without a checkpoint is from a run that never saved
   write_file_atomic(dir / RunFiles::kConfig, to_yaml(cfg));
@@ -445,11 +508,16 @@ RunSummary resume_run(const fs::path& dir, const data::DataSplits& data,
   const auto info = nlohmann::json::parse(read_file(dir / RunFiles::kRunInfo));
   Session s = prepare(cfg, data, &info);
   const int64_t last = s.trainer->load_checkpoint((dir / RunFiles::kCheckpoint).string());
-  report::CsvLog::truncate_after(dir / RunFiles::kLog, "epoch", last);
+  if (s.group != nullptr) s.trainer->set_group(s.group);  // rank 0's restored state everywhere
+  if (writes_run_files(s.group))
+    report::CsvLog::truncate_after(dir / RunFiles::kLog, "epoch", last);
   RunSummary summary;
   if (last + 1 >= cfg.epochs) {
     summary.dir = dir;
-    summary.metrics = nlohmann::json::parse(read_file(dir / RunFiles::kMetrics));
+    summary.wrote_files = writes_run_files(s.group);
+    if (summary.wrote_files) {
+      summary.metrics = nlohmann::json::parse(read_file(dir / RunFiles::kMetrics));
+    }
     return summary;  // already complete
   }
   return execute(cfg, s, dir, last + 1, data.train.classes, options);
@@ -464,12 +532,13 @@ nlohmann::json evaluate_run(const fs::path& dir) {
   const auto data = load_data(cfg);
   Session s = prepare(cfg, data, &info);
   const int64_t epoch = s.trainer->load_checkpoint((dir / RunFiles::kCheckpoint).string());
+  if (s.group != nullptr) s.trainer->set_group(s.group);
   const auto result = s.trainer->evaluate(*s.eval_loader);
   nlohmann::json j = eval::to_json(result, data.test.classes);
   j["model"] = cfg.model;
   j["checkpoint_epoch"] = epoch;
   j["evaluated_at"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
-  write_file_atomic(dir / "eval.json", j.dump(2) + "\n");
+  if (writes_run_files(s.group)) write_file_atomic(dir / "eval.json", j.dump(2) + "\n");
   return j;
 }
 

@@ -41,7 +41,8 @@ struct RunSummary {
   fs::path dir;
   std::vector<EpochStats> epochs;  // the epochs this call ran (after a resume: the rest)
   eval::EvalResult final_eval;
-  nlohmann::json metrics;  // what metrics.json holds
+  nlohmann::json metrics;   // what metrics.json holds
+  bool wrote_files = true;  // false on the ranks of a data-parallel run other than rank 0
 };
 
 /// Loads the data set named by cfg.data (MNIST-family IDX folder), applying the limits.

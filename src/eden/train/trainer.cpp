@@ -105,7 +105,8 @@ void Trainer::begin_epoch(int64_t epoch) {
   phase_ = (config_.unfreeze_epoch > 0 && epoch < config_.unfreeze_epoch) ? Phase::kFrozen
                                                                           : Phase::kFull;
   set_backbone_trainable(*model_, phase_ == Phase::kFull);
-  l1_targets_ = l1_targets(*model_);  // trainable weights of this phase
+  l1_targets_ = l1_targets(*model_);                // trainable weights of this phase
+  if (grad_sync_) grad_sync_->set_params(params_);  // the buckets follow the trainable set
   model_->train();
   if (phase_ == Phase::kFrozen && config_.frozen_bn == "eval") freeze_backbone_batchnorm(*model_);
 }
@@ -124,7 +125,7 @@ torch::Tensor Trainer::forward(const torch::Tensor& x_in) {
   return model_->forward(x);
 }
 
-MicroStep Trainer::micro_step(const data::Batch& batch, int64_t window) {
+MicroStep Trainer::micro_step(const data::Batch& batch, int64_t window, double loss_weight) {
   EDEN_ASSERT(window >= 1, "accumulation window ", window);
   torch::Tensor loss;
   {
@@ -133,17 +134,46 @@ MicroStep Trainer::micro_step(const data::Batch& batch, int64_t window) {
     loss = F::cross_entropy(logits, batch.y,
                             F::CrossEntropyFuncOptions().label_smoothing(config_.label_smoothing));
   }
-  auto total = loss.to(torch::kFloat) / static_cast<double>(window);
+  // The L1 term's gradient goes straight into .grad, under the same 1/window and loss scale.
+  // With a group it goes in before backward, so that the gradient hooks, which see .grad plus
+  // the backward's gradient, hand GradSync the window's full gradient.
+  const double grad_scale =
+      (scaler_ ? scaler_->current_scale() : 1.0) / static_cast<double>(window);
+  torch::Tensor l1;
+  if (grad_sync_) l1 = add_l1_gradient(l1_targets_, config_.l1, grad_scale);
+  auto total = loss.to(torch::kFloat) * (loss_weight / static_cast<double>(window));
   if (scaler_) {
     scaler_->scale(total).backward();
   } else {
     total.backward();
   }
-  // The L1 term's gradient goes straight into .grad, under the same 1/window and loss scale.
-  const double grad_scale =
-      (scaler_ ? scaler_->current_scale() : 1.0) / static_cast<double>(window);
-  const auto l1 = add_l1_gradient(l1_targets_, config_.l1, grad_scale);
+  if (!grad_sync_) l1 = add_l1_gradient(l1_targets_, config_.l1, grad_scale);
   return {loss.detach(), l1};
+}
+
+void Trainer::set_group(dist::ProcessGroup* group, dist::GradSyncOptions options) {
+  group_ = group;
+  grad_sync_.reset();
+  if (group_ == nullptr) return;
+  torch::NoGradGuard no_grad;
+  for (auto& p : model_->parameters()) group_->broadcast(p.data(), 0);
+  for (auto& b : model_->buffers()) group_->broadcast(b, 0);
+  grad_sync_ = std::make_unique<dist::GradSync>(*group_, options);
+  grad_sync_->set_params(params_);
+}
+
+void Trainer::sum_over_ranks(torch::Tensor& t, const char* what) {
+  if (group_ != nullptr) group_->allreduce_sum(t, what);
+}
+
+void Trainer::average_buffers() {
+  if (group_ == nullptr) return;
+  torch::NoGradGuard no_grad;
+  for (auto& b : model_->buffers()) {
+    if (!b.is_floating_point()) continue;  // num_batches_tracked: the same on every rank
+    group_->allreduce_sum(b, "BatchNorm statistics");
+    b.div_(group_->world_size());
+  }
 }
 
 bool Trainer::optimizer_step() {
@@ -214,10 +244,18 @@ EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
     }
     const auto batch = loader.batch(b);
     const int64_t n = batch.y.size(0);
-    const auto step = micro_step(batch, window);
-    loss_sum += step.loss.to(torch::kDouble) * static_cast<double>(n);
-    l1_sum += step.l1.to(torch::kDouble) * static_cast<double>(n);
-    if (b == window_start + window - 1) {
+    const bool last_of_window = b == window_start + window - 1;
+    if (grad_sync_ && last_of_window) grad_sync_->arm();
+    if (n > 0) {  // a rank's part of a short last global batch may be empty
+      const double weight = group_ ? static_cast<double>(n * group_->world_size()) /
+                                         static_cast<double>(loader.global_batch_samples(b))
+                                   : 1.0;
+      const auto step = micro_step(batch, window, weight);
+      loss_sum += step.loss.to(torch::kDouble) * static_cast<double>(n);
+      l1_sum += step.l1.to(torch::kDouble) * static_cast<double>(n);
+    }
+    if (last_of_window) {
+      if (grad_sync_) grad_sync_->finish(1.0 / group_->world_size());
       optimizer_step();
       ++stats.updates;
     }
@@ -226,6 +264,15 @@ EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
   }
   synchronize(device_);
   stats.train_time_s = seconds_since(t0);
+  if (group_ != nullptr) {
+    auto sums = torch::stack({loss_sum.to(torch::kCPU), l1_sum.to(torch::kCPU),
+                              torch::tensor(static_cast<double>(images), torch::kDouble)});
+    sum_over_ranks(sums, "epoch statistics");
+    loss_sum = sums[0];
+    l1_sum = sums[1];
+    images = static_cast<int64_t>(sums[2].item<double>());
+    average_buffers();
+  }
   stats.train_images = images;
   stats.train_loss = images > 0 ? loss_sum.item<double>() / static_cast<double>(images) : 0.0;
   stats.train_l1 = images > 0 ? l1_sum.item<double>() / static_cast<double>(images) : 0.0;
@@ -244,6 +291,7 @@ eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
   std::optional<eval::MetricAccumulator> metrics;
   for (int64_t b = 0; b < loader.num_batches(); ++b) {
     const auto batch = loader.batch(b);
+    if (batch.y.size(0) == 0) continue;  // this rank's part of a short last batch
     torch::Tensor logits;
     {
       AutocastGuard autocast(device_.type(), amp_);
@@ -254,7 +302,11 @@ eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
         F::cross_entropy(logits, batch.y, F::CrossEntropyFuncOptions().reduction(torch::kSum));
     metrics->add(logits, batch.y, loss_sum);
   }
-  EDEN_CHECK(metrics.has_value(), "evaluation set is empty");
+  EDEN_CHECK(metrics.has_value(), "evaluation set is empty",
+             group_ ? " on this rank (fewer evaluation images than ranks)" : "");
+  if (group_ != nullptr) {
+    metrics->reduce([this](torch::Tensor& t) { sum_over_ranks(t, "evaluation counts"); });
+  }
   return metrics->finish();
 }
 

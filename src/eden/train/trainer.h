@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "eden/data/batch_loader.h"
+#include "eden/dist/grad_sync.h"
+#include "eden/dist/process_group.h"
 #include "eden/eval/metrics.h"
 #include "eden/models/classifier.h"
 #include "eden/train/config.h"
@@ -65,6 +67,14 @@ class Trainer {
   Trainer(models::Classifier model, TrainConfig config, torch::Device device,
           int64_t updates_per_epoch);
 
+  /// Data-parallel training over `group` (nullptr: one process; the group must outlive the
+  /// trainer). Parameters and buffers are broadcast from rank 0 now; from then on gradients are
+  /// summed over the ranks at each optimizer step (GradSync), floating-point buffers (BatchNorm
+  /// running statistics, computed locally as DDP does) are averaged over the ranks before each
+  /// evaluation, and evaluation metrics are summed over the ranks' shards.
+  void set_group(dist::ProcessGroup* group, dist::GradSyncOptions options = {});
+  const dist::GradSync* grad_sync() const { return grad_sync_.get(); }
+
   /// With --amp: one forward/backward of `sample` under autocast, so an op without a
   /// low-precision kernel fails now with a clear message instead of mid-epoch. Changes nothing.
   void check_amp_supported(const torch::Tensor& sample);
@@ -77,7 +87,10 @@ class Trainer {
   torch::Tensor forward(const torch::Tensor& x);
   /// Forward + backward of one micro-batch of an accumulation window of `window` micro-batches:
   /// the loss (plus L1) is divided by `window` so the summed gradient is the window's mean.
-  MicroStep micro_step(const data::Batch& batch, int64_t window);
+  /// `loss_weight` scales this rank's loss so that the sum over ranks of their gradients,
+  /// divided by the world size, is the gradient of the global batch's mean loss (n_rank *
+  /// world / n_global; 1 in one process).
+  MicroStep micro_step(const data::Batch& batch, int64_t window, double loss_weight = 1.0);
   /// Optimizer step at the end of a window (unscale + overflow check under fp16), then drops
   /// the gradients. Returns false when the loss scaler skipped the step.
   bool optimizer_step();
@@ -102,8 +115,10 @@ class Trainer {
   const TrainConfig& config() const { return config_; }
   int64_t global_update() const { return update_; }
   const DynamicLossScaler* loss_scaler() const { return scaler_ ? &*scaler_ : nullptr; }
-  /// Samples per optimizer step: batch_size * accum.
-  int64_t effective_batch() const { return config_.batch_size * config_.accum; }
+  /// Samples per optimizer step: batch_size * accum (* ranks in a group).
+  int64_t effective_batch() const {
+    return config_.batch_size * config_.accum * (group_ ? group_->world_size() : 1);
+  }
 
  private:
   void set_lr(double lr);
@@ -112,6 +127,9 @@ class Trainer {
   /// The batch in the configured memory format.
   torch::Tensor prepare_input(const torch::Tensor& x) const;
   double current_lr() const;
+  /// Sums `t` over the ranks in place (no-op in one process).
+  void sum_over_ranks(torch::Tensor& t, const char* what);
+  void average_buffers();
 
   models::Classifier model_;
   TrainConfig config_;
@@ -121,6 +139,8 @@ class Trainer {
   std::vector<torch::Tensor> params_;        // the optimizer's, once (no list built per step)
   std::vector<torch::Tensor> l1_targets_;    // trainable >= 2-D weights; set by begin_epoch
   std::optional<DynamicLossScaler> scaler_;  // fp16 on CUDA only; bf16 needs none
+  dist::ProcessGroup* group_ = nullptr;
+  std::unique_ptr<dist::GradSync> grad_sync_;
   LrScheduleOptions schedule_;
   Phase phase_ = Phase::kFull;
   int64_t epoch_ = 0;

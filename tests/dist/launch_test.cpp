@@ -1,0 +1,171 @@
+// `eden launch` and the launcher environment as users meet them: a two-rank run writes one run
+// directory; a rank killed with SIGKILL stops the group with a message naming it and the run
+// resumes from its checkpoint; bad environments fail clearly within the time-out.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kData = "/usr/share/datasets/fashion-mnist";
+
+struct Result {
+  int status = -1;
+  std::string output;
+  double seconds = 0.0;
+};
+
+Result run(const std::string& cmd) {
+  Result r;
+  const auto t0 = std::chrono::steady_clock::now();
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int count_lines(const fs::path& p) {
+  const auto text = read_file(p);
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+/// A port that was free a moment ago: different per test and process.
+int test_port(int offset) {
+  return 20000 + (static_cast<int>(::getpid()) * 7 + offset) % 20000;
+}
+
+class Launch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kData)) GTEST_SKIP() << kData << " missing (dataset-fashion-mnist)";
+#if !EDEN_HAVE_GLOO
+    GTEST_SKIP() << "built without Gloo";
+#endif
+    dir_ = fs::temp_directory_path() /
+           ("eden_launch_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    fs::remove_all(dir_);
+  }
+  fs::path dir_;
+};
+
+TEST_F(Launch, TwoRanksWriteOneRunDirectory) {
+  const auto out = dir_ / "run";
+  const auto r =
+      run(std::string("EDEN_NO_PROGRESS=1 ") + EDEN_BINARY +
+          " launch --nproc 2 --master 127.0.0.1:" + std::to_string(test_port(1)) +
+          " -- train --model small_cnn --epochs 2 --train-limit 1024 --eval-limit 256 --out " +
+          out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto info = nlohmann::json::parse(read_file(out / "run.json"));
+  EXPECT_EQ(info["distributed"]["world_size"], 2);
+  EXPECT_EQ(info["distributed"]["machines"], 1);
+  EXPECT_EQ(info["effective_batch"], 256);
+  EXPECT_EQ(count_lines(out / "log.csv"), 3) << read_file(out / "log.csv");  // header + 2 epochs
+  const auto metrics = nlohmann::json::parse(read_file(out / "metrics.json"));
+  EXPECT_EQ(metrics["eval_samples"], 256);
+  // One summary, from rank 0.
+  size_t summaries = 0;
+  for (size_t at = 0; (at = r.output.find("run directory:", at)) != std::string::npos; ++at)
+    ++summaries;
+  EXPECT_EQ(summaries, 1u) << r.output;
+}
+
+TEST_F(Launch, KilledRankStopsTheGroupAndTheRunResumes) {
+  const auto out = dir_ / "run";
+  const auto log = dir_ / "launch.log";
+  const std::string args =
+      " -- train --model small_cnn --epochs 3 --train-limit 12000 --eval-limit 256 --dist-timeout "
+      "20 --out " +
+      out.string();
+  const pid_t launcher = fork();
+  ASSERT_GE(launcher, 0);
+  if (launcher == 0) {
+    const std::string cmd = std::string("EDEN_NO_PROGRESS=1 exec ") + EDEN_BINARY +
+                            " launch --nproc 2 --master 127.0.0.1:" + std::to_string(test_port(2)) +
+                            args + " > " + log.string() + " 2>&1";
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait for the first checkpoint, then kill rank 1 in the middle of the second epoch.
+  const auto t_start = std::chrono::steady_clock::now();
+  while (!fs::exists(out / "checkpoint.pt") &&
+         std::chrono::steady_clock::now() - t_start < std::chrono::seconds(120)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(fs::exists(out / "checkpoint.pt")) << read_file(log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::smatch m;
+  const auto text = read_file(log);
+  ASSERT_TRUE(std::regex_search(text, m, std::regex("rank 1 started \\(pid ([0-9]+)\\)"))) << text;
+  const pid_t rank1 = static_cast<pid_t>(std::stoi(m[1]));
+  const auto t_kill = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(rank1, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(launcher, &status, 0), launcher);
+  const double stop_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_kill).count();
+  const auto after = read_file(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << after;
+  EXPECT_NE(after.find("rank 1 (pid " + std::to_string(rank1) + ") was killed by signal 9"),
+            std::string::npos)
+      << after;
+  EXPECT_LT(stop_s, 20.0) << "the group took " << stop_s << " s to stop";
+  EXPECT_EQ(count_lines(out / "log.csv"), 2) << read_file(out / "log.csv");  // epoch 1 only
+
+  const auto r = run(std::string("EDEN_NO_PROGRESS=1 ") + EDEN_BINARY +
+                     " launch --nproc 2 --master 127.0.0.1:" + std::to_string(test_port(3)) +
+                     " -- train --resume " + out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(count_lines(out / "log.csv"), 4) << read_file(out / "log.csv");
+}
+
+TEST_F(Launch, BadEnvironmentsFailClearlyWithinTheTimeout) {
+  const std::string train = std::string(" ") + EDEN_BINARY +
+                            " train --model small_cnn --epochs 1 --train-limit 256 --eval-limit 64 "
+                            "--dist-timeout 2 --out " +
+                            (dir_ / "r").string();
+  const std::string port = std::to_string(test_port(4));
+  auto r = run("RANK=2 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port + train);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("RANK=2 is not below WORLD_SIZE=2"), std::string::npos) << r.output;
+  r = run("RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port + train);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("rank(s) 1 did not join"), std::string::npos) << r.output;
+  EXPECT_LT(r.seconds, 15.0);
+  r = run("RANK=0 WORLD_SIZE=2" + train);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("partial torchrun environment"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir_ / "r" / "checkpoint.pt"));
+}
+
+}  // namespace
