@@ -7,15 +7,19 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include "../energy/fake_powercap.h"
 
 namespace fs = std::filesystem;
 
@@ -166,6 +170,120 @@ TEST_F(Launch, BadEnvironmentsFailClearlyWithinTheTimeout) {
   EXPECT_EQ(r.status, 1) << r.output;
   EXPECT_NE(r.output.find("partial torchrun environment"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir_ / "r" / "checkpoint.pt"));
+}
+
+/// Two fake RAPL trees whose package and DRAM counters a thread advances while a run trains
+/// (package 1 W, DRAM 0.5 W, in 10 ms steps); energy_j() is what each tree gained so far.
+class TickingTrees {
+ public:
+  TickingTrees() {
+    for (auto& t : trees_) {
+      t.add_zone("intel-rapl:0", "package-0", 1ULL << 40, 0);
+      t.add_zone("intel-rapl:0:0", "dram", 1ULL << 40, 0);
+    }
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        ticks_ += 1;
+        for (auto& t : trees_) {
+          set_atomically(t.energy_path("intel-rapl:0"), ticks_ * 10000ULL);
+          set_atomically(t.energy_path("intel-rapl:0:0"), ticks_ * 5000ULL);
+        }
+      }
+    });
+  }
+  ~TickingTrees() {
+    stop_ = true;
+    thread_.join();
+  }
+  TickingTrees(const TickingTrees&) = delete;
+  TickingTrees& operator=(const TickingTrees&) = delete;
+  const std::string& root(int i) const { return trees_[i].root(); }
+  /// The meter reads while the thread writes: a rename, never a half-written file.
+  static void set_atomically(const std::string& path, uint64_t uj) {
+    {
+      std::ofstream out(path + ".tmp", std::ios::trunc);
+      out << uj << "\n";
+    }
+    fs::rename(path + ".tmp", path);
+  }
+  double package_j() const { return static_cast<double>(ticks_.load()) * 0.01; }
+
+ private:
+  eden::energy::testing::FakePowercap trees_[2];
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> ticks_{0};
+  std::thread thread_;
+};
+
+/// Two `eden train` ranks started by hand with torchrun's variables (no launcher), each with
+/// its own node name and powercap root.
+std::pair<Result, Result> two_ranks_by_hand(const fs::path& out, int port, const std::string& node0,
+                                            const std::string& root0, const std::string& node1,
+                                            const std::string& root1) {
+  auto cmd = [&](int rank, const std::string& node, const std::string& root) {
+    return "EDEN_NO_PROGRESS=1 RANK=" + std::to_string(rank) +
+           " WORLD_SIZE=2 LOCAL_RANK=" + std::to_string(rank) +
+           " LOCAL_WORLD_SIZE=2 GROUP_RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+           std::to_string(port) + " EDEN_NODE_NAME=" + node + " EDEN_POWERCAP_ROOT=" + root + " " +
+           EDEN_BINARY +
+           " train --model small_cnn --epochs 1 --train-limit 2048 --eval-limit 256 --threads 1 "
+           "--energy-interval-ms 20 --out " +
+           out.string();
+  };
+  auto r1 = std::async(std::launch::async, run, cmd(1, node1, root1));
+  Result r0 = run(cmd(0, node0, root0));
+  return {r0, r1.get()};
+}
+
+double component_j(const nlohmann::json& metrics, const std::string& device,
+                   const std::string& domain) {
+  double j = 0.0;
+  for (const auto& c : metrics["energy_components"]) {
+    if (c["device"] == device && c["domain"] == domain) j += c["energy_j"].get<double>();
+  }
+  return j;
+}
+
+TEST_F(Launch, EnergyCountsEachMachinesCountersOnce) {
+  TickingTrees trees;
+  {  // Both ranks on one machine, one powercap tree: its counters are read by rank 0 only.
+    const auto out = dir_ / "one";
+    const auto [r0, r1] =
+        two_ranks_by_hand(out, test_port(5), "m0", trees.root(0), "m0", trees.root(0));
+    ASSERT_EQ(r0.status, 0) << r0.output;
+    ASSERT_EQ(r1.status, 0) << r1.output;
+    const auto m = nlohmann::json::parse(read_file(out / "metrics.json"));
+    EXPECT_EQ(m["energy_by_machine"].size(), 1u) << m["energy_by_machine"];
+    EXPECT_NE(m["energy_by_rank"][0]["meters"].get<std::string>().find("rapl"), std::string::npos)
+        << m["energy_by_rank"];
+    EXPECT_EQ(m["energy_by_rank"][1]["meters"].get<std::string>().find("rapl"), std::string::npos)
+        << m["energy_by_rank"];
+    const double package = component_j(m, "cpu0", "package");
+    EXPECT_GT(package, 0.0) << m["energy_components"];
+    // Counted once: at most what the tree gained over the whole run (twice would exceed it).
+    EXPECT_LE(package, trees.package_j() * 1.05) << m["energy_components"];
+    EXPECT_NEAR(component_j(m, "cpu0", "dram") * 2.0, package, 0.05 * package + 0.05);
+  }
+  {  // Two machines (names), two trees: both counted, apart.
+    const double before = trees.package_j();
+    const auto out = dir_ / "two";
+    const auto [r0, r1] =
+        two_ranks_by_hand(out, test_port(6), "m0", trees.root(0), "m1", trees.root(1));
+    ASSERT_EQ(r0.status, 0) << r0.output;
+    ASSERT_EQ(r1.status, 0) << r1.output;
+    const double gained = trees.package_j() - before;
+    const auto m = nlohmann::json::parse(read_file(out / "metrics.json"));
+    EXPECT_EQ(m["energy_by_machine"].size(), 2u) << m["energy_by_machine"];
+    const double p0 = component_j(m, "m0:cpu0", "package");
+    const double p1 = component_j(m, "m1:cpu0", "package");
+    EXPECT_GT(p0, 0.0) << m["energy_components"];
+    EXPECT_GT(p1, 0.0) << m["energy_components"];
+    EXPECT_LE(p0, gained * 1.05);
+    EXPECT_LE(p1, gained * 1.05);
+    const auto info = nlohmann::json::parse(read_file(out / "run.json"));
+    EXPECT_EQ(info["distributed"]["machines"], 2);
+  }
 }
 
 }  // namespace

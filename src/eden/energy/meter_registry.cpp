@@ -84,8 +84,12 @@ MeterSet create_meters(const MeterOptions& options) {
         detail += zone.device + "/" + zone.domain + " (" + zone.zone + ")";
         (zone.domain == "dram" ? rapl_dram : rapl_package) = true;
       }
-      add_status("rapl", true, detail);
-      set.meters.push_back(std::move(rapl.meter));
+      if (options.machine_meters) {
+        add_status("rapl", true, detail);
+        set.meters.push_back(std::move(rapl.meter));
+      } else {
+        add_status("rapl", false, "read by another rank on this machine: " + detail);
+      }
     } else {
       // Errors start with "[rapl]"; "no powercap tree" just means no RAPL here.
       if (rapl.why_not.rfind("[rapl]", 0) == 0) set.warnings.push_back(rapl.why_not);

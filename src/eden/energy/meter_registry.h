@@ -23,6 +23,10 @@ struct MeterOptions {
   RaplOptions rapl;
   std::shared_ptr<ProcessScope> process;  // whom estimation attributes to; null: this process
   std::optional<double> cpu_tdp_w;        // overrides the TDP table (also EDEN_CPU_TDP_W)
+  /// Read machine-wide counters (RAPL packages and DRAM). A data-parallel run sets it on one
+  /// rank per machine only: the others still learn whether RAPL exists, and estimate their own
+  /// process only where it does not.
+  bool machine_meters = true;
 };
 
 /// A meter kind EDEN knows.

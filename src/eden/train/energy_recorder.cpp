@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <set>
+
 #include "eden/energy/emissions_csv.h"
 #include "eden/energy/report.h"
 #include "eden/train/run.h"
@@ -31,26 +34,72 @@ std::string combined_source(const std::map<std::string, std::string>& sources) {
 }  // namespace
 
 EnergyRecorder::EnergyRecorder(std::filesystem::path run_dir, energy::CarbonOptions carbon,
-                               torch::Device device, double sample_period_s, EnergyTotals previous)
-    : dir_(std::move(run_dir)), carbon_(std::move(carbon)), totals_(std::move(previous)) {
+                               torch::Device device, double sample_period_s, EnergyTotals previous,
+                               dist::ProcessGroup* group)
+    : dir_(std::move(run_dir)),
+      carbon_(std::move(carbon)),
+      totals_(std::move(previous)),
+      group_(group) {
   energy::resolve_carbon_intensity(carbon_);  // fail on a bad --country before training
   energy::MonitorOptions options;
   options.sample_period_s = sample_period_s;
   options.sync = [device] { synchronize(device); };
+  if (group_ != nullptr) {
+    rank_machine_ = group_->all_gather_strings(group_->env().node_name);
+    const auto first =
+        std::find(rank_machine_.begin(), rank_machine_.end(), group_->env().node_name);
+    options.meters.machine_meters = first - rank_machine_.begin() == group_->rank();
+    options.print_warnings = group_->rank() == 0;
+    rank_j_.assign(rank_machine_.size(), 0.0);
+  }
   monitor_ = std::make_unique<energy::EnergyMonitor>(options);
+  if (group_ != nullptr) {
+    std::string meters;
+    for (const auto& st : monitor_->meter_status()) {
+      if (st.in_use) meters += (meters.empty() ? "" : ", ") + st.name;
+    }
+    rank_meters_ = group_->all_gather_strings(meters.empty() ? "none" : meters);
+  }
+}
+
+energy::Measurement EnergyRecorder::gather(const energy::Measurement& mine) {
+  if (group_ == nullptr) return mine;
+  const auto all = group_->all_gather_strings(energy::to_json(mine).dump());
+  const std::set<std::string> machines(rank_machine_.begin(), rank_machine_.end());
+  energy::Measurement sum;
+  sum.name = mine.name;
+  sum.start_s = mine.start_s;
+  for (size_t r = 0; r < all.size(); ++r) {
+    const auto j = nlohmann::json::parse(all[r]);
+    sum.duration_s = std::max(sum.duration_s, j.at("duration_s").get<double>());
+    rank_j_[r] += j.at("energy_j").get<double>();
+    for (const auto& c : j.at("components")) {
+      energy::ComponentEnergy ce;
+      ce.component.device = (machines.size() > 1 ? rank_machine_[r] + ":" : std::string()) +
+                            c.at("device").get<std::string>();
+      ce.component.domain = c.at("domain").get<std::string>();
+      ce.component.source = c.at("source").get<std::string>() == "measured"
+                                ? energy::Source::measured
+                                : energy::Source::estimated;
+      ce.component.method = c.at("method").get<std::string>();
+      ce.energy_j = c.at("energy_j").get<double>();
+      sum.components.push_back(ce);
+    }
+  }
+  return sum;
 }
 
 void EnergyRecorder::on_train_begin(int64_t /*epoch*/, int64_t /*num_batches*/) {
   monitor_->begin_window("train");
 }
 void EnergyRecorder::on_train_end(int64_t /*epoch*/) {
-  train_ = monitor_->end_window("train");
+  train_ = gather(monitor_->end_window("train"));
 }
 void EnergyRecorder::on_eval_begin(int64_t /*epoch*/) {
   monitor_->begin_window("eval");
 }
 void EnergyRecorder::on_eval_end(int64_t /*epoch*/) {
-  eval_ = monitor_->end_window("eval");
+  eval_ = gather(monitor_->end_window("eval"));
 }
 
 void EnergyRecorder::record_epoch(report::CsvRow& row, nlohmann::json& metrics) {
@@ -98,6 +147,23 @@ void EnergyRecorder::record_epoch(report::CsvRow& row, nlohmann::json& metrics) 
   metrics["energy_components"] = components;
   metrics["carbon"] = energy::to_json(run_carbon);
   metrics["energy_meters"] = monitor_->describe();
+  if (group_ != nullptr) {
+    // Per rank and machine, for this segment of the run (a resumed run: since the resume).
+    nlohmann::json by_rank = nlohmann::json::array();
+    std::map<std::string, double> by_machine;
+    for (size_t r = 0; r < rank_j_.size(); ++r) {
+      by_rank.push_back({{"rank", r},
+                         {"machine", rank_machine_[r]},
+                         {"meters", rank_meters_[r]},
+                         {"energy_j", rank_j_[r]}});
+      by_machine[rank_machine_[r]] += rank_j_[r];
+    }
+    metrics["energy_by_rank"] = by_rank;
+    metrics["energy_by_machine"] = by_machine;
+    metrics["energy_scope"] =
+        "sum over ranks: each rank's GPU and process estimates, each machine's RAPL counters "
+        "once (read by its lowest rank); power.csv is rank 0's meters only";
+  }
 
   // power.csv: this epoch's samples on the run's time axis (a resumed segment continues it).
   const auto timeline = monitor_->take_power_timeline();

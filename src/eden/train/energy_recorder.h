@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eden/dist/process_group.h"
 #include "eden/energy/carbon.h"
 #include "eden/energy/monitor.h"
 #include "eden/report/csv_log.h"
@@ -28,8 +29,13 @@ struct EnergyTotals {
 class EnergyRecorder : public TrainerCallback {
  public:
   /// Starts the monitor (its sampler thread runs every `sample_period_s`).
+  /// In a data-parallel run (`group` set; every rank constructs one, in the same order) each
+  /// rank measures its own process and GPU, one rank per machine (the lowest on each
+  /// EDEN_NODE_NAME / hostname) also the machine's RAPL counters; every window is gathered to
+  /// all ranks and summed, its duration the longest rank's.
   EnergyRecorder(std::filesystem::path run_dir, energy::CarbonOptions carbon, torch::Device device,
-                 double sample_period_s, EnergyTotals previous = {});
+                 double sample_period_s, EnergyTotals previous = {},
+                 dist::ProcessGroup* group = nullptr);
 
   void on_train_begin(int64_t epoch, int64_t num_batches) override;
   void on_train_end(int64_t epoch) override;
@@ -49,8 +55,16 @@ class EnergyRecorder : public TrainerCallback {
   std::filesystem::path dir_;
   energy::CarbonOptions carbon_;
   std::unique_ptr<energy::EnergyMonitor> monitor_;
+  /// The window summed over the ranks (itself in one process); components of other machines
+  /// get "<machine>:" before their device when the group spans several.
+  energy::Measurement gather(const energy::Measurement& mine);
+
   EnergyTotals totals_;
   energy::Measurement train_, eval_;
+  dist::ProcessGroup* group_ = nullptr;
+  std::vector<std::string> rank_machine_;  // machine name per rank
+  std::vector<double> rank_j_;             // energy per rank, this segment of the run
+  std::vector<std::string> rank_meters_;   // what each rank reads, e.g. "rapl, nvml"
 };
 
 }  // namespace eden::train

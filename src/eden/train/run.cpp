@@ -356,28 +356,36 @@ nlohmann::json base_metrics(const TrainConfig& cfg, const Session& s) {
           {"device", s.info.at("device")}};
 }
 
-RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int64_t start_epoch,
-                   const std::vector<std::string>& classes, const RunOptions& options) {
-  if (!writes_run_files(s.group)) {  // another rank: trains its shard, records nothing
-    RunSummary summary;
-    summary.dir = dir;
-    summary.wrote_files = false;
-    summary.epochs =
-        s.trainer->fit(*s.train_loader, *s.eval_loader, start_epoch, options.callbacks);
-    if (!summary.epochs.empty()) summary.final_eval = summary.epochs.back().eval;
-    return summary;
-  }
+energy::CarbonOptions carbon_options(const TrainConfig& cfg) {
   energy::CarbonOptions carbon;
   carbon.country_iso3 = cfg.country;
   if (cfg.carbon_intensity > 0) carbon.intensity_g_per_kwh = cfg.carbon_intensity;
   carbon.pue = cfg.pue;
+  return carbon;
+}
+
+RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int64_t start_epoch,
+                   const std::vector<std::string>& classes, const RunOptions& options) {
+  if (!writes_run_files(s.group)) {  // another rank: trains its shard, measures, writes nothing
+    EnergyRecorder energy(dir, carbon_options(cfg), s.device,
+                          static_cast<double>(cfg.energy_interval_ms) / 1000.0, {}, s.group);
+    std::vector<TrainerCallback*> callbacks = options.callbacks;
+    callbacks.push_back(&energy);
+    RunSummary summary;
+    summary.dir = dir;
+    summary.wrote_files = false;
+    summary.epochs = s.trainer->fit(*s.train_loader, *s.eval_loader, start_epoch, callbacks);
+    if (!summary.epochs.empty()) summary.final_eval = summary.epochs.back().eval;
+    return summary;
+  }
+  const energy::CarbonOptions carbon = carbon_options(cfg);
   EnergyTotals previous;
   if (start_epoch > 0 && fs::exists(dir / RunFiles::kMetrics)) {
     previous = EnergyRecorder::totals_from_metrics(
         nlohmann::json::parse(read_file(dir / RunFiles::kMetrics)));
   }
   EnergyRecorder energy(dir, carbon, s.device, static_cast<double>(cfg.energy_interval_ms) / 1000.0,
-                        previous);
+                        previous, s.group);
   // model.safetensors metadata: what a reader needs to rebuild and feed the model.
   nlohmann::json class_list = classes;
   io::Metadata meta;
