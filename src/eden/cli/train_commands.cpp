@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "eden/cli/commands.h"
+#include "eden/dist/env.h"
 #include "eden/pipeline/experiment.h"
 #include "eden/train/config.h"
 #include "eden/train/run.h"
@@ -137,6 +138,10 @@ void register_run_command(CLI::App& root, int& exit_code) {
       exit_code = 0;
       return;
     }
+    EDEN_CHECK(!dist::read_dist_env().distributed(),
+               "eden run: a data-parallel launcher's environment is set (RANK/WORLD_SIZE or "
+               "SLURM_NTASKS > 1), but the experiment pipeline runs in one process only for now; "
+               "hint: run it without the launcher, or launch `eden train` (docs/distributed.md)");
     auto cfg = file->empty() ? pipeline::parse_experiment_yaml(pipeline::default_experiment_yaml(),
                                                                "embedded default experiment")
                              : pipeline::load_experiment(*file);

@@ -64,6 +64,7 @@ report::CsvRow log_row(const EpochStats& s) {
       {"updates", std::to_string(s.updates)},
       {"skipped_steps", std::to_string(s.skipped_steps)},
       {"loss_scale", fmt_double(s.loss_scale)},
+      {"comm_wait_s", fmt::format("{:.3f}", s.comm_wait_s)},
   };
 }
 

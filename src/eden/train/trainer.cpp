@@ -232,6 +232,7 @@ EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
   stats.phase = phase_;
   stats.effective_batch = effective_batch();
   const int64_t skipped_before = skipped_;
+  const double wait_before = grad_sync_ ? grad_sync_->wait_s() : 0.0;
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
   auto l1_sum = torch::zeros_like(loss_sum);
   int64_t images = 0;
@@ -264,6 +265,7 @@ EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
   }
   synchronize(device_);
   stats.train_time_s = seconds_since(t0);
+  if (grad_sync_) stats.comm_wait_s = grad_sync_->wait_s() - wait_before;
   if (group_ != nullptr) {
     auto sums = torch::stack({loss_sum.to(torch::kCPU), l1_sum.to(torch::kCPU),
                               torch::tensor(static_cast<double>(images), torch::kDouble)});

@@ -40,6 +40,9 @@ struct EpochStats {
   int64_t skipped_steps = 0;  // steps skipped by the fp16 loss scaler
   double loss_scale = 1.0;    // loss scale at epoch end (1 without fp16)
   int64_t effective_batch = 0;
+  /// Data-parallel runs: seconds this rank's training waited for gradient allreduces (after
+  /// backward, for buckets not yet done); 0 in one process.
+  double comm_wait_s = 0.0;
 };
 
 /// Hooks the trainer calls; the defaults do nothing.
