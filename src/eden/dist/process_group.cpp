@@ -74,14 +74,6 @@ struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
 };
 
-PendingReduce::PendingReduce(c10::intrusive_ptr<c10d::Work> work, std::string what, int rank,
-                             int world, std::chrono::milliseconds timeout)
-    : work_(std::move(work)),
-      what_(std::move(what)),
-      rank_(rank),
-      world_(world),
-      timeout_(timeout) {}
-
 void PendingReduce::wait() {
   if (!work_) return;
   auto work = std::move(work_);

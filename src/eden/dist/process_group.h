@@ -22,7 +22,12 @@ class PendingReduce {
  public:
   PendingReduce() = default;
   PendingReduce(c10::intrusive_ptr<c10d::Work> work, std::string what, int rank, int world,
-                std::chrono::milliseconds timeout);
+                std::chrono::milliseconds timeout)
+      : work_(std::move(work)),
+        what_(std::move(what)),
+        rank_(rank),
+        world_(world),
+        timeout_(timeout) {}
   void wait();
 
  private:
