@@ -7,6 +7,7 @@
 
 #include <future>
 #include <memory>
+#include <mutex>
 
 #include "../common/loopback.h"
 #include "../common/synthetic.h"
@@ -60,8 +61,16 @@ Result train_rank(int rank, int world, uint16_t port, int64_t batch, int64_t acc
     group = ProcessGroup::join(testing::loopback_env(rank, world, port),
                                std::chrono::milliseconds(30000));
   }
-  torch::manual_seed(0);  // the same initial weights everywhere (rank 0's win anyway)
-  auto model = std::make_shared<TinyMlpImpl>();
+  // The same initial weights everywhere. The ranks are threads sharing torch's global generator:
+  // seeding and drawing must not interleave, or rank 0's (broadcast) weights differ from the single
+  // process's and the comparison fails by chance (it did on CI).
+  std::shared_ptr<TinyMlpImpl> model;
+  {
+    static std::mutex init_mutex;
+    const std::lock_guard<std::mutex> lock(init_mutex);
+    torch::manual_seed(0);
+    model = std::make_shared<TinyMlpImpl>();
+  }
   auto cfg = config(batch, accum);
   data::LoaderOptions lo;
   lo.batch_size = batch;
