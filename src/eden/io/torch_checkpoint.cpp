@@ -541,7 +541,50 @@ bool looks_like_zip(const std::string& path) {
   return in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
 }
 
-TensorDict read_torch_checkpoint(const std::string& path) {
+namespace {
+
+/// The PyValue tree as a PickleValue (tuples become lists); other objects are errors.
+PickleValue to_pickle_value(const PyRef& v, const std::string& origin, int depth) {
+  EDEN_CHECK(depth < 64, "[torch.load] ", origin, ": nesting too deep");
+  switch (v->kind) {
+    case PyValue::Kind::kNone:
+      return PickleValue::none();
+    case PyValue::Kind::kBool:
+      return PickleValue::of(v->i != 0);
+    case PyValue::Kind::kInt:
+      return PickleValue::of(v->i);
+    case PyValue::Kind::kFloat:
+      return PickleValue::of(v->f);
+    case PyValue::Kind::kString:
+      return PickleValue::of(v->s);
+    case PyValue::Kind::kTensor:
+      return PickleValue::of(v->tensor);
+    case PyValue::Kind::kTuple:
+    case PyValue::Kind::kList: {
+      auto out = PickleValue::list();
+      for (const auto& item : v->items)
+        out.items.push_back(to_pickle_value(item, origin, depth + 1));
+      return out;
+    }
+    case PyValue::Kind::kDict: {
+      auto out = PickleValue::dict_of();
+      for (const auto& [k, item] : v->dict) {
+        EDEN_CHECK(k->kind == PyValue::Kind::kString, "[torch.load] ", origin, ": a dict key is a ",
+                   kind_name(k->kind), ", not a string");
+        out.dict.emplace_back(k->s, to_pickle_value(item, origin, depth + 1));
+      }
+      return out;
+    }
+    default:
+      EDEN_CHECK(false, "[torch.load] ", origin, ": holds a ", kind_name(v->kind), " (", v->s,
+                 "), which EDEN does not read");
+  }
+  return PickleValue::none();
+}
+
+/// Runs `use(root, is_torchscript)` on the unpickled data.pkl of the torch.save file `path`.
+template <typename Use>
+auto with_unpickled(const std::string& path, Use use) -> decltype(use(PyRef(), false)) {
   {
     std::ifstream in(path, std::ios::binary);
     EDEN_CHECK(in, "[torch.load] cannot read ", path);
@@ -572,12 +615,38 @@ TensorDict read_torch_checkpoint(const std::string& path) {
       return t;
     };
     Unpickler unpickler(static_cast<const uint8_t*>(pkl.get()), pkl_size, path, load_storage);
-    return find_state_dict(unpickler.run(), path, reader.hasRecord("constants.pkl"));
+    return use(unpickler.run(), reader.hasRecord("constants.pkl"));
   } catch (const c10::Error& e) {
     std::string what = e.what_without_backtrace();
     EDEN_CHECK(false, "[torch.load] ", path, ": ", what.substr(0, what.find('\n')));
   }
-  return TensorDict();
+  return decltype(use(PyRef(), false))();
+}
+
+}  // namespace
+
+bool is_torchscript_archive(const std::string& path) {
+  if (!looks_like_zip(path)) return false;
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path);
+    return reader.hasRecord("constants.pkl");
+  } catch (const c10::Error&) {
+    return false;  // not a readable zip: the reader that follows says why
+  }
+}
+
+TensorDict read_torch_checkpoint(const std::string& path) {
+  return with_unpickled(path, [&](const PyRef& root, bool torchscript) {
+    return find_state_dict(root, path, torchscript);
+  });
+}
+
+PickleValue read_torch_save(const std::string& path) {
+  return with_unpickled(path, [&](const PyRef& root, bool torchscript) {
+    EDEN_CHECK(!torchscript, "[torch.load] ", path,
+               " is a TorchScript archive, not a torch.save file");
+    return to_pickle_value(root, path, 0);
+  });
 }
 
 }  // namespace eden::io

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "eden/io/state_dict.h"
+#include "eden/io/torch_save.h"
 
 namespace eden::io {
 
@@ -16,6 +17,14 @@ namespace eden::io {
 /// Throws eden::Error naming the path for legacy (pre-1.6) files, TorchScript archives, pickled
 /// modules, quantized or sparse tensors and corrupt files.
 TensorDict read_torch_checkpoint(const std::string& path);
+
+/// The whole pickle of a torch.save file as a value tree (EDEN's own checkpoints, for one):
+/// tuples read as lists; objects other than tensors and OrderedDicts are errors.
+PickleValue read_torch_save(const std::string& path);
+
+/// True when `path` is a TorchScript archive (torch.jit.save, torch::serialize::OutputArchive):
+/// a zip with constants.pkl.
+bool is_torchscript_archive(const std::string& path);
 
 /// True when the file starts like a zip archive (torch.save >= 1.6) rather than safetensors.
 bool looks_like_zip(const std::string& path);

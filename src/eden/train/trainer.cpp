@@ -1,14 +1,20 @@
 // The E2AM training loop.
 #include "eden/train/trainer.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 
+#include "eden/io/state_dict.h"
+#include "eden/io/torch_checkpoint.h"
+#include "eden/train/checkpoint.h"
 #include "eden/train/freeze.h"
 #include "eden/train/fused_adamw.h"
 #include "eden/train/l1.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
+#include "eden/util/interrupt.h"
 #include "eden/util/torch_compat.h"
 
 namespace eden::train {
@@ -262,6 +268,10 @@ EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
     }
     images += n;
     for (auto* cb : callbacks) cb->on_batch_end(b, nb, images);
+    if (const int sig = stop_signal(last_of_window); sig != 0) {
+      stop(sig, epoch, fmt::format("during epoch {} (batch {} of {})", epoch + 1, b + 1, nb),
+           callbacks);
+    }
   }
   synchronize(device_);
   stats.train_time_s = seconds_since(t0);
@@ -292,6 +302,10 @@ eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
   loader.set_epoch(0);
   std::optional<eval::MetricAccumulator> metrics;
   for (int64_t b = 0; b < loader.num_batches(); ++b) {
+    if (const int sig = stop_signal(false); sig != 0) {
+      throw Interrupted(sig, fmt::format("{} during evaluation (batch {} of {})", signal_name(sig),
+                                         b + 1, loader.num_batches()));
+    }
     const auto batch = loader.batch(b);
     if (batch.y.size(0) == 0) continue;  // this rank's part of a short last batch
     torch::Tensor logits;
@@ -312,11 +326,29 @@ eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
   return metrics->finish();
 }
 
+int Trainer::stop_signal(bool update_boundary) {
+  if (group_ == nullptr) return interrupt_requested();
+  if (!update_boundary) return 0;
+  return static_cast<int>(group_->max_over_ranks(interrupt_requested(), "a stop on a signal"));
+}
+
+void Trainer::stop(int signal, int64_t epoch, const std::string& where,
+                   const std::vector<TrainerCallback*>& callbacks) {
+  for (auto* cb : callbacks) cb->on_interrupted(epoch);
+  throw Interrupted(signal, signal_name(signal) + " " + where,
+                    group_ == nullptr || group_->rank() == 0);
+}
+
 std::vector<EpochStats> Trainer::fit(data::BatchLoader& train, data::BatchLoader& eval,
                                      int64_t start_epoch,
                                      const std::vector<TrainerCallback*>& callbacks) {
   std::vector<EpochStats> all;
   for (int64_t epoch = start_epoch; epoch < config_.epochs; ++epoch) {
+    if (epoch > start_epoch) {  // a signal during the last epoch's checkpoint: stop here
+      if (const int sig = stop_signal(true); sig != 0) {
+        stop(sig, epoch, fmt::format("after epoch {}", epoch), callbacks);
+      }
+    }
     // Reseed per epoch so dropout draws do not depend on where a resumed run restarted.
     torch::manual_seed(static_cast<uint64_t>(config_.seed) * 1000003ULL +
                        static_cast<uint64_t>(epoch));
@@ -324,7 +356,12 @@ std::vector<EpochStats> Trainer::fit(data::BatchLoader& train, data::BatchLoader
     for (auto* cb : callbacks) cb->on_eval_begin(epoch);
     synchronize(device_);
     const auto t0 = std::chrono::steady_clock::now();
-    stats.eval = evaluate(eval);
+    try {
+      stats.eval = evaluate(eval);
+    } catch (const Interrupted&) {
+      for (auto* cb : callbacks) cb->on_interrupted(epoch);
+      throw;
+    }
     synchronize(device_);
     stats.eval_time_s = seconds_since(t0);
     for (auto* cb : callbacks) cb->on_eval_end(epoch);
@@ -336,25 +373,31 @@ std::vector<EpochStats> Trainer::fit(data::BatchLoader& train, data::BatchLoader
 }
 
 void Trainer::save_checkpoint(const std::string& path, int64_t epoch) {
-  torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive model_archive;
-  model_->save(model_archive);
-  archive.write("model", model_archive);
-  torch::serialize::OutputArchive optim_archive;
-  optimizer_->save(optim_archive);
-  archive.write("optimizer", optim_archive);
-  archive.write("epoch", torch::tensor(epoch, torch::kLong));
-  archive.write("update", torch::tensor(update_, torch::kLong));
-  archive.write("skipped", torch::tensor(skipped_, torch::kLong));
-  if (scaler_) {
-    archive.write("loss_scale", torch::tensor(scaler_->current_scale(), torch::kDouble));
-    archive.write("growth_tracker", torch::tensor(scaler_->growth_tracker(), torch::kLong));
+  auto model = io::PickleValue::dict_of();
+  for (const auto& item : io::state_dict(*model_)) {
+    model.dict.emplace_back(item.key(), io::PickleValue::of(item.value()));
   }
-  replace_file_atomic(path, [&](const fs::path& tmp) { archive.save_to(tmp.string()); });
+  auto root = io::PickleValue::dict_of({
+      {"format", io::PickleValue::of(kCheckpointFormat)},
+      {"eden_version", io::PickleValue::of(EDEN_VERSION)},
+      {"epoch", io::PickleValue::of(epoch)},
+      {"update", io::PickleValue::of(update_)},
+      {"skipped_steps", io::PickleValue::of(skipped_)},
+      {"model", std::move(model)},
+      {"optimizer", optimizer_to_pickle(*optimizer_, *model_)},
+  });
+  if (scaler_) {
+    root.set("scaler", io::PickleValue::dict_of(
+                           {{"scale", io::PickleValue::of(scaler_->current_scale())},
+                            {"growth_tracker", io::PickleValue::of(scaler_->growth_tracker())}}));
+  }
+  replace_file_atomic(path, [&](const fs::path& tmp) { io::write_torch_save(tmp.string(), root); });
 }
 
 int64_t Trainer::load_checkpoint(const std::string& path) {
   EDEN_CHECK(fs::exists(path), "checkpoint ", path, " does not exist");
+  if (!io::is_torchscript_archive(path)) return load_pickle_checkpoint(path);
+  // A checkpoint of EDEN before the torch.save format (a TorchScript archive).
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path, device_);
@@ -382,6 +425,31 @@ int64_t Trainer::load_checkpoint(const std::string& path) {
     }
   }
   return epoch;
+}
+
+int64_t Trainer::load_pickle_checkpoint(const std::string& path) {
+  const io::PickleValue root = io::read_torch_save(path);
+  using Kind = io::PickleValue::Kind;
+  const std::string what = "checkpoint " + path;
+  const io::PickleValue* format = root.find("format");
+  EDEN_CHECK(format != nullptr && format->kind == Kind::kString && format->s == kCheckpointFormat,
+             what, " is not an EDEN checkpoint (no format '", kCheckpointFormat, "')");
+  io::TensorDict tensors;
+  for (const auto& [name, v] : root.at("model", Kind::kDict, what).dict) {
+    EDEN_CHECK(v.kind == Kind::kTensor, what, ": model entry '", name, "' is not a tensor");
+    tensors.insert(name, v.tensor);
+  }
+  io::load_state_dict(*model_, tensors, /*strict=*/true);
+  apply_memory_format();
+  optimizer_from_pickle(*optimizer_, *model_, root.at("optimizer", Kind::kDict, what), what);
+  update_ = root.at("update", Kind::kInt, what).i;
+  skipped_ = root.at("skipped_steps", Kind::kInt, what).i;
+  if (scaler_) {
+    if (const io::PickleValue* sc = root.find("scaler"); sc != nullptr) {
+      scaler_->set_state(sc->number("scale", what), sc->at("growth_tracker", Kind::kInt, what).i);
+    }
+  }
+  return root.at("epoch", Kind::kInt, what).i;
 }
 
 }  // namespace eden::train

@@ -56,6 +56,9 @@ class TrainerCallback {
   virtual void on_eval_end(int64_t /*epoch*/) {}
   /// After train and eval; stats are final. Checkpointing happens here.
   virtual void on_epoch_end(const EpochStats& /*stats*/) {}
+  /// A stop was requested (SIGINT/SIGTERM): the trainer is at a step boundary of `epoch`, whose
+  /// work is lost, and throws eden::Interrupted after the callbacks return.
+  virtual void on_interrupted(int64_t /*epoch*/) {}
 };
 
 /// Result of forward + backward on one micro-batch (0-dim tensors, not yet synchronised).
@@ -108,9 +111,11 @@ class Trainer {
                               int64_t start_epoch,
                               const std::vector<TrainerCallback*>& callbacks = {});
 
-  /// Model, optimizer and scaler state plus `epoch` (the last finished epoch).
+  /// Model, optimizer and scaler state plus `epoch` (the last finished epoch), in torch.save's
+  /// format with everything keyed by name (train/checkpoint.h has the layout).
   void save_checkpoint(const std::string& path, int64_t epoch);
-  /// Restores what save_checkpoint wrote; returns the last finished epoch.
+  /// Restores what save_checkpoint wrote (or an earlier EDEN's TorchScript-archive checkpoint);
+  /// returns the last finished epoch.
   int64_t load_checkpoint(const std::string& path);
 
   models::ClassifierImpl& model() { return *model_; }
@@ -125,6 +130,13 @@ class Trainer {
 
  private:
   void set_lr(double lr);
+  int64_t load_pickle_checkpoint(const std::string& path);
+  /// The signal to stop on now (0: go on). In a group all ranks decide together, at
+  /// `update_boundary`s only (between them there is no collective to stop in step).
+  int stop_signal(bool update_boundary);
+  /// Calls on_interrupted and throws eden::Interrupted for `signal` at `where`.
+  [[noreturn]] void stop(int signal, int64_t epoch, const std::string& where,
+                         const std::vector<TrainerCallback*>& callbacks);
   /// Puts 4-D parameters and buffers in the configured memory format (after load too).
   void apply_memory_format();
   /// The batch in the configured memory format.
