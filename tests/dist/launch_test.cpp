@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../common/process.h"
 #include "../energy/fake_powercap.h"
 
 namespace fs = std::filesystem;
@@ -56,6 +57,12 @@ std::string read_file(const fs::path& p) {
 int count_lines(const fs::path& p) {
   const auto text = read_file(p);
   return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = 0; (at = text.find(what, at)) != std::string::npos; at += what.size()) ++n;
+  return n;
 }
 
 /// A port that was free a moment ago: different per test and process.
@@ -153,6 +160,35 @@ TEST_F(Launch, KilledRankStopsTheGroupAndTheRunResumes) {
   EXPECT_EQ(count_lines(out / "log.csv"), 4) << read_file(out / "log.csv");
 }
 
+TEST_F(Launch, SigintStopsEveryRankAtTheSameStepAndTheGroupResumes) {
+  const auto out = dir_ / "run";
+  const std::string launch =
+      std::string("EDEN_NO_PROGRESS=1 ") + EDEN_BINARY + " launch --nproc 2 --master 127.0.0.1:";
+  const pid_t launcher = eden::testing::spawn(
+      launch + std::to_string(test_port(10)) +
+          " -- train --model small_cnn --epochs 3 --train-limit 12000 --eval-limit 256 "
+          "--dist-timeout 20 --out " +
+          out.string(),
+      dir_ / "launch.log");
+  ASSERT_TRUE(eden::testing::wait_for_file(out / "checkpoint.pt"))
+      << read_file(dir_ / "launch.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(::kill(launcher, SIGINT), 0);  // as a terminal's Ctrl-C reaches the launcher
+  const auto stopped = eden::testing::wait_exit(launcher);
+  const auto said = read_file(dir_ / "launch.log");
+  EXPECT_EQ(stopped.code, 130) << said;
+  EXPECT_LT(stopped.seconds, 15.0) << said;  // no rank waited out a time-out
+  EXPECT_EQ(count_of(said, "eden: interrupted: SIGINT during epoch 2"), 1u) << said;
+  EXPECT_EQ(said.find("failed"), std::string::npos) << said;
+  EXPECT_EQ(count_lines(out / "log.csv"), 2) << read_file(out / "log.csv");
+  const auto m = nlohmann::json::parse(read_file(out / "metrics.json"));
+  EXPECT_GT(m["energy_lost_j"].get<double>(), 0.0) << m.dump(2);
+
+  const auto r = run(launch + std::to_string(test_port(11)) + " -- train --resume " + out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(count_lines(out / "log.csv"), 4) << read_file(out / "log.csv");
+}
+
 TEST_F(Launch, BadEnvironmentsFailClearlyWithinTheTimeout) {
   const std::string train = std::string(" ") + EDEN_BINARY +
                             " train --model small_cnn --epochs 1 --train-limit 256 --eval-limit 64 "
@@ -170,6 +206,91 @@ TEST_F(Launch, BadEnvironmentsFailClearlyWithinTheTimeout) {
   EXPECT_EQ(r.status, 1) << r.output;
   EXPECT_NE(r.output.find("partial torchrun environment"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir_ / "r" / "checkpoint.pt"));
+}
+
+/// A small three-stage experiment (upstream -> baseline -> candidate with progressive unfreezing).
+fs::path write_experiment(const fs::path& dir) {
+  const auto path = dir / "experiment.yaml";
+  std::ofstream(path) << "name: dp\n"
+                         "common: {data: "
+                      << kData
+                      << ", model: small_cnn, train_limit: 1024, eval_limit: 256, threads: 1}\n"
+                         "upstream: {classes: \"0,1,2,3,4\", epochs: 1}\n"
+                         "baseline: {classes: \"5,6,7,8,9\", epochs: 1}\n"
+                         "candidate: {classes: \"5,6,7,8,9\", epochs: 2, unfreeze_epoch: 1}\n";
+  return path;
+}
+
+/// What an experiment trained on two ranks of one machine leaves: every stage data-parallel,
+/// written once, the card naming the ranks, log.csv the per-machine and per-rank energy.
+void expect_two_rank_experiment(const fs::path& out, const Result& r) {
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(count_of(r.output, "experiment directory:"), 1u) << r.output;
+  EXPECT_EQ(count_of(r.output, "[candidate] small_cnn for 2 epochs"), 1u) << r.output;
+  for (const char* stage : {"upstream", "baseline", "candidate"}) {
+    const auto info = nlohmann::json::parse(read_file(out / stage / "run.json"));
+    EXPECT_EQ(info["distributed"]["world_size"], 2) << stage;
+    EXPECT_EQ(info["distributed"]["machines"], 1) << stage;
+  }
+  // The candidate started from the upstream weights rank 0 wrote, on both ranks.
+  const auto cand = nlohmann::json::parse(read_file(out / "candidate" / "run.json"));
+  EXPECT_EQ(cand["pretrained"]["path"], (out / "upstream" / "model.safetensors").string());
+  const auto metrics = nlohmann::json::parse(read_file(out / "candidate" / "metrics.json"));
+  EXPECT_GT(metrics["upstream_energy_j"].get<double>(), 0.0);
+  EXPECT_EQ(metrics["eval_samples"], 256);
+  EXPECT_EQ(metrics["energy_by_rank"].size(), 2u);
+  // log.csv: header + 2 epochs, the epoch's energy split by machine and by rank.
+  const auto log = read_file(out / "candidate" / "log.csv");
+  EXPECT_EQ(count_lines(out / "candidate" / "log.csv"), 3) << log;
+  EXPECT_NE(log.find("machine_energy_j"), std::string::npos) << log;
+  EXPECT_NE(log.find("rank_energy_j"), std::string::npos) << log;
+  const auto card = read_file(out / "candidate" / "README.md");
+  EXPECT_NE(card.find("| Data parallel | 2 ranks on 1 machine (gloo"), std::string::npos) << card;
+  EXPECT_NE(card.find("data-parallel on 2 ranks on 1 machine"), std::string::npos) << card;
+  EXPECT_TRUE(fs::exists(out / "overview.md"));
+  EXPECT_TRUE(fs::exists(out / "candidate" / "green_delta.md"));
+}
+
+TEST_F(Launch, ExperimentRunsUnderLaunchAndResumesKept) {
+  const auto yaml = write_experiment(dir_);
+  const auto out = dir_ / "exp";
+  const std::string launch =
+      std::string("EDEN_NO_PROGRESS=1 ") + EDEN_BINARY + " launch --nproc 2 --master 127.0.0.1:";
+  const auto r = run(launch + std::to_string(test_port(7)) + " -- run " + yaml.string() +
+                     " --out " + out.string());
+  expect_two_rank_experiment(out, r);
+  // Again: every stage is complete; all ranks follow rank 0's decision and only report.
+  const auto again = run(launch + std::to_string(test_port(8)) + " -- run " + yaml.string() +
+                         " --out " + out.string());
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_EQ(count_of(again.output, ", kept"), 3u) << again.output;
+  EXPECT_EQ(count_lines(out / "candidate" / "log.csv"), 3);
+  // A two-rank run resumes with two ranks only: one process is refused, with the fix.
+  const auto alone =
+      run(std::string(EDEN_BINARY) + " train --resume " + (out / "baseline").string());
+  EXPECT_EQ(alone.status, 1) << alone.output;
+  EXPECT_NE(alone.output.find("it was trained on 2 rank(s) and this is 1"), std::string::npos)
+      << alone.output;
+  EXPECT_NE(alone.output.find("eden launch --nproc 2"), std::string::npos) << alone.output;
+}
+
+TEST_F(Launch, ExperimentRunsWithTorchrunsVariablesSetByHand) {
+  const auto yaml = write_experiment(dir_);
+  const auto out = dir_ / "exp";
+  const int port = test_port(9);
+  auto cmd = [&](int rank) {
+    return "EDEN_NO_PROGRESS=1 RANK=" + std::to_string(rank) +
+           " WORLD_SIZE=2 LOCAL_RANK=" + std::to_string(rank) +
+           " LOCAL_WORLD_SIZE=2 GROUP_RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+           std::to_string(port) + " " + EDEN_BINARY + " run " + yaml.string() + " --out " +
+           out.string();
+  };
+  auto r1 = std::async(std::launch::async, run, cmd(1));
+  const Result r0 = run(cmd(0));
+  const Result other = r1.get();
+  ASSERT_EQ(other.status, 0) << other.output;
+  EXPECT_EQ(other.output.find("experiment directory:"), std::string::npos) << other.output;
+  expect_two_rank_experiment(out, r0);
 }
 
 /// Two fake RAPL trees whose package and DRAM counters a thread advances while a run trains

@@ -47,9 +47,9 @@ void register_launch_command(CLI::App& root, int& exit_code) {
     for (auto& a : sub->remaining()) args.push_back(a);
     if (!args.empty() && args.front() == "--") args.erase(args.begin());
     EDEN_CHECK(!args.empty(), "eden launch: no command; hint: eden launch --nproc 2 -- train ...");
-    EDEN_CHECK(args.front() == "train" || args.front() == "eval", "eden launch: '", args.front(),
-               "' is not a data-parallel command (train, eval); `eden run` under a launcher is "
-               "not supported yet (docs/distributed.md)");
+    EDEN_CHECK(args.front() == "train" || args.front() == "eval" || args.front() == "run",
+               "eden launch: '", args.front(),
+               "' is not a data-parallel command; hint: train, eval or run after --");
     if (!master->empty()) dist::parse_master(*master, *opts);
     EDEN_CHECK(opts->nnodes == 1 || !master->empty(), "eden launch: --nnodes ", opts->nnodes,
                " needs --master ADDR:PORT of rank 0's machine");

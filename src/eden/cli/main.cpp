@@ -6,6 +6,7 @@
 
 #include "eden/cli/commands.h"
 #include "eden/util/check.h"
+#include "eden/util/interrupt.h"
 
 int main(int argc, char** argv) {
   std::setlocale(LC_NUMERIC, "C");
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
     std::cerr << "eden: error: " << e.what() << "\n";
     std::cerr << "hint: run 'eden --help' or 'eden <command> --help'\n";
     return e.get_exit_code() == 0 ? 2 : e.get_exit_code();
+  } catch (const eden::Interrupted& e) {  // SIGINT/SIGTERM honoured at a safe point
+    if (e.report()) std::cerr << "eden: interrupted: " << e.what() << "\n";
+    return 128 + e.signal();
   } catch (const eden::Error& e) {
     std::cerr << "eden: error: " << e.what() << "\n";
     return 1;

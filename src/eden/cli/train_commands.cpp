@@ -5,11 +5,11 @@
 #include <memory>
 
 #include "eden/cli/commands.h"
-#include "eden/dist/env.h"
 #include "eden/pipeline/experiment.h"
 #include "eden/train/config.h"
 #include "eden/train/run.h"
 #include "eden/util/check.h"
+#include "eden/util/interrupt.h"
 
 namespace eden::cli {
 namespace {
@@ -82,6 +82,7 @@ void register_train_command(CLI::App& root, int& exit_code) {
       ->check(CLI::ExistingDirectory);
   add_config_flags(sub, *args);
   sub->callback([args, &exit_code] {
+    install_interrupt_handlers();  // SIGINT/SIGTERM: stop at a step boundary, keep, explain
     if (!args->resume_dir.empty()) {
       std::string given;
       for (const auto& [field, opt] : args->options) {
@@ -103,6 +104,7 @@ void register_eval_command(CLI::App& root, int& exit_code) {
   auto dir = std::make_shared<std::string>();
   sub->add_option("--run", *dir, "run directory")->required()->check(CLI::ExistingDirectory);
   sub->callback([dir, &exit_code] {
+    install_interrupt_handlers();
     const auto j = train::evaluate_run(*dir);
     fmt::print(
         "eval_top1 {:.4f}  eval_top5 {:.4f}  eval_f1 {:.4f}  eval_loss {:.4f}  ({} images)\n",
@@ -138,21 +140,19 @@ void register_run_command(CLI::App& root, int& exit_code) {
       exit_code = 0;
       return;
     }
-    EDEN_CHECK(!dist::read_dist_env().distributed(),
-               "eden run: a data-parallel launcher's environment is set (RANK/WORLD_SIZE or "
-               "SLURM_NTASKS > 1), but the experiment pipeline runs in one process only for now; "
-               "hint: run it without the launcher, or launch `eden train` (docs/distributed.md)");
+    install_interrupt_handlers();
     auto cfg = file->empty() ? pipeline::parse_experiment_yaml(pipeline::default_experiment_yaml(),
                                                                "embedded default experiment")
                              : pipeline::load_experiment(*file);
     if (!out->empty()) cfg.out = *out;
     const auto r = pipeline::run_experiment(cfg);
+    exit_code = 0;
+    if (!r.wrote_files) return;  // another rank of a data-parallel run: rank 0 reports
     fmt::print("\nexperiment directory: {}\n", r.dir.string());
     fmt::print("model card:           {}\n", r.card.string());
     fmt::print("green delta table:    {}\n", r.green_delta.string());
     fmt::print("project overview:     {}\n", r.overview.string());
     for (const auto& f : r.figures) fmt::print("figure:               {}\n", f.string());
-    exit_code = 0;
   });
 }
 

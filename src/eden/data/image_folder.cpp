@@ -15,6 +15,7 @@
 
 #include "eden/data/image_preprocess.h"
 #include "eden/util/check.h"
+#include "eden/util/interrupt.h"
 #include "eden/util/parallel.h"
 #include "eden/util/progress_bar.h"
 #include "eden/util/system.h"
@@ -370,6 +371,7 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
                     o.progress && stderr_is_terminal());
     uint8_t* base = encoded_mode ? nullptr : pixels.data_ptr<uint8_t>();
     parallel_for(n, report.threads, [&](int64_t i) {
+      if (interrupt_requested() != 0) return;  // stopping: skip the rest, checked below
       const auto& c = cands[static_cast<size_t>(i)];
       thread_local std::vector<uint8_t> reused;  // decoded mode: the file buffer is per thread
       std::vector<uint8_t> owned;                // encoded mode: the bytes are kept
@@ -400,6 +402,10 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
       }
       bar.advance();
     });
+  }
+  if (const int sig = interrupt_requested(); sig != 0) {
+    throw Interrupted(sig, fmt::format("{} while loading {}: nothing was trained or written yet",
+                                       signal_name(sig), dir.string()));
   }
   for (int64_t i = 0; i < n; ++i) {
     if (!failure[i].empty()) report.skipped.push_back({cands[i].path.string(), failure[i]});

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,6 +118,7 @@ int launch(const LaunchOptions& o, const std::string& program,
   sigaction(SIGTERM, &sa, &old_term);
 
   std::vector<pid_t> pids;
+  const pid_t parent = getpid();
   for (int local = 0; local < o.nproc; ++local) {
     std::vector<std::string> env_strings = child_environment(rank_environment(o, local), o.nproc);
     std::vector<char*> envp;
@@ -137,6 +139,12 @@ int launch(const LaunchOptions& o, const std::string& program,
     if (pid == 0) {
       signal(SIGINT, SIG_DFL);
       signal(SIGTERM, SIG_DFL);
+      // Its own process group: a terminal's Ctrl-C reaches the launcher only, which forwards it
+      // once (a rank seeing it twice would take it as "end at once"). If the launcher dies, the
+      // ranks get SIGTERM and stop at a step boundary instead of running on orphaned.
+      setpgid(0, 0);
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(128 + SIGTERM);  // it died before prctl took effect
       execve(program.c_str(), argv.data(), envp.data());
       std::fprintf(stderr, "eden launch: cannot run %s: %s\n", program.c_str(),
                    std::strerror(errno));

@@ -38,6 +38,10 @@ void ProcessGroup::allreduce_sum(torch::Tensor, const char*) {
 void ProcessGroup::broadcast(torch::Tensor, int) {
   EDEN_ASSERT(false, "no process group in a build without Gloo");
 }
+int64_t ProcessGroup::max_over_ranks(int64_t, const char*) {
+  EDEN_ASSERT(false, "no process group in a build without Gloo");
+  return 0;
+}
 void ProcessGroup::barrier(const char*) {
   EDEN_ASSERT(false, "no process group in a build without Gloo");
 }

@@ -169,6 +169,18 @@ void ProcessGroup::broadcast(torch::Tensor t, int root) {
   }
 }
 
+int64_t ProcessGroup::max_over_ranks(int64_t mine, const char* what) {
+  std::vector<at::Tensor> tensors{torch::tensor({mine}, torch::kLong)};
+  c10d::AllreduceOptions o;
+  o.reduceOp = c10d::ReduceOp::MAX;
+  try {
+    impl_->pg->allreduce(tensors, o)->wait(timeout_);
+  } catch (const std::exception& e) {
+    fail(fmt::format("agreeing on {}", what), e);
+  }
+  return tensors[0].item<int64_t>();
+}
+
 void ProcessGroup::barrier(const char* what) {
   try {
     impl_->pg->barrier()->wait(timeout_);

@@ -59,11 +59,14 @@ class ProcessGroup {
   /// Copies rank `root`'s `t` into every rank's `t`, in place.
   void broadcast(torch::Tensor t, int root = 0);
   void barrier(const char* what);
+  /// The largest of the ranks' `mine` (a control decision all ranks take together, such as
+  /// "stop now": not counted in allreduce_count()).
+  int64_t max_over_ranks(int64_t mine, const char* what);
   /// One string from every rank, in rank order (through the store: for small records such as
   /// per-rank energy and node names).
   std::vector<std::string> all_gather_strings(const std::string& mine);
 
-  /// Allreduces started so far (tests count them).
+  /// Allreduces of data (gradients, statistics) started so far (tests count them).
   int64_t allreduce_count() const { return allreduces_; }
 
  private:

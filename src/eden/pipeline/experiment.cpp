@@ -11,7 +11,10 @@
 #include "eden/report/overview.h"
 #include "eden/report/run_record.h"
 #include "eden/util/check.h"
+#include "eden/util/directory_lock.h"
 #include "eden/util/fs.h"
+#include "eden/util/interrupt.h"
+#include "eden/util/yaml_keys.h"
 
 namespace eden::pipeline {
 namespace {
@@ -38,26 +41,41 @@ train::TrainConfig stage_config(const YAML::Node& common, const YAML::Node& stag
 }
 
 /// Trains `cfg` into `dir`, resumes it if it was interrupted, skips it if it is complete.
+/// In a data-parallel group every rank runs the stage; rank 0 looks at the directory and the
+/// others follow its decision, then all wait until rank 0's files of the stage are written.
 void run_stage(const std::string& stage, train::TrainConfig cfg, const fs::path& dir,
-               const train::RunOptions& options) {
+               const train::RunOptions& options, dist::ProcessGroup* group) {
   cfg.out = dir.string();
-  const auto metrics_path = dir / train::RunFiles::kMetrics;
-  if (fs::exists(dir / train::RunFiles::kCheckpoint) && fs::exists(metrics_path)) {
-    const auto m = nlohmann::json::parse(read_file(metrics_path));
-    if (m.value("epochs_completed", int64_t{0}) >= cfg.epochs) {
-      fmt::print("[{}] complete in {}, kept\n", stage, dir.string());
-      std::fflush(stdout);
-      return;
-    }
-    fmt::print("[{}] resuming {}\n", stage, dir.string());
-    std::fflush(stdout);
-    train::resume_run(dir, options);
-    return;
+  const bool writer = train::writes_run_files(group);
+  std::string action = "train";
+  if (writer && fs::exists(dir / train::RunFiles::kCheckpoint) &&
+      fs::exists(dir / train::RunFiles::kMetrics)) {
+    const auto m = nlohmann::json::parse(read_file(dir / train::RunFiles::kMetrics));
+    action = m.value("epochs_completed", int64_t{0}) >= cfg.epochs ? "keep" : "resume";
   }
-  fmt::print("[{}] {} for {} epochs -> {}\n", stage, cfg.model, cfg.epochs, dir.string());
-  std::fflush(stdout);
-  train::validate(cfg);
-  train::train_run(cfg, options);
+  if (group != nullptr) action = group->all_gather_strings(action).front();
+  if (writer) {
+    if (action == "keep") {
+      fmt::print("[{}] complete in {}, kept\n", stage, dir.string());
+    } else if (action == "resume") {
+      fmt::print("[{}] resuming {}\n", stage, dir.string());
+    } else {
+      fmt::print("[{}] {} for {} epochs -> {}\n", stage, cfg.model, cfg.epochs, dir.string());
+    }
+    std::fflush(stdout);
+  }
+  try {
+    if (action == "resume") {
+      train::resume_run(dir, options);
+    } else if (action == "train") {
+      train::validate(cfg);
+      train::train_run(cfg, options);
+    }
+  } catch (const Interrupted& e) {
+    throw Interrupted(e.signal(), "the " + stage + " stage: " + e.what(), e.report());
+  }
+  // The next stage may read this one's weights (upstream -> candidate) on any rank.
+  if (group != nullptr) group->barrier(("end of the " + stage + " stage").c_str());
 }
 
 }  // namespace
@@ -70,6 +88,7 @@ ExperimentConfig parse_experiment_yaml(const std::string& text, const std::strin
     EDEN_CHECK(false, what, ": invalid YAML: ", e.what());
   }
   EDEN_CHECK(root.IsMap(), what, ": expected a mapping with 'baseline' and 'candidate'");
+  check_unique_keys(root, what);
   for (const auto& kv : root) {
     const auto key = kv.first.as<std::string>();
     EDEN_CHECK(key == "name" || key == "out" || key == "common" || key == "upstream" ||
@@ -92,7 +111,9 @@ ExperimentConfig parse_experiment_yaml(const std::string& text, const std::strin
 
 ExperimentConfig load_experiment(const fs::path& path) {
   EDEN_CHECK(fs::exists(path), "experiment file ", path, " does not exist");
-  return parse_experiment_yaml(read_file(path), path.string());
+  auto cfg = parse_experiment_yaml(read_file(path), path.string());
+  cfg.source = path.string();
+  return cfg;
 }
 
 const char* default_experiment_yaml() {
@@ -126,22 +147,43 @@ candidate:
 }
 
 ExperimentResult run_experiment(const ExperimentConfig& cfg, const train::RunOptions& options) {
+  // Under a launcher every rank runs every stage (each its shard); rank 0 names the directory
+  // (its clock), writes it and the reports.
+  dist::ProcessGroup* group = train::process_group(cfg.candidate);
   ExperimentResult r;
-  r.dir = cfg.out.empty() ? fs::path("runs") / (cfg.name + "-" + utc_stamp()) : fs::path(cfg.out);
-  ensure_directory(r.dir);
-  train::TrainConfig candidate = cfg.candidate;
-  if (cfg.upstream) {
-    r.upstream_dir = r.dir / "upstream";
-    run_stage("upstream", *cfg.upstream, *r.upstream_dir, options);
-    if (candidate.pretrained.empty()) {
-      candidate.pretrained = (*r.upstream_dir / train::RunFiles::kWeights).string();
-      candidate.pretrained_head = false;  // the upstream head knows other classes
+  r.wrote_files = train::writes_run_files(group);
+  std::string dir =
+      cfg.out.empty() ? (fs::path("runs") / (cfg.name + "-" + utc_stamp())).string() : cfg.out;
+  if (group != nullptr) dir = group->all_gather_strings(dir).front();
+  r.dir = dir;
+  DirectoryLock lock;  // one experiment per directory; each stage also locks its run
+  if (r.wrote_files) lock = DirectoryLock::acquire(r.dir, "eden run");
+  try {
+    train::TrainConfig candidate = cfg.candidate;
+    if (cfg.upstream) {
+      r.upstream_dir = r.dir / "upstream";
+      run_stage("upstream", *cfg.upstream, *r.upstream_dir, options, group);
+      if (candidate.pretrained.empty()) {
+        candidate.pretrained = (*r.upstream_dir / train::RunFiles::kWeights).string();
+        candidate.pretrained_head = false;  // the upstream head knows other classes
+      }
     }
+    r.baseline_dir = r.dir / "baseline";
+    run_stage("baseline", cfg.baseline, r.baseline_dir, options, group);
+    r.candidate_dir = r.dir / "candidate";
+    run_stage("candidate", candidate, r.candidate_dir, options, group);
+  } catch (const Interrupted& e) {
+    // The stage's own advice names its run; the experiment is continued as a whole.
+    std::string what = e.what();
+    if (const auto at = what.find("; continue with: "); at != std::string::npos) {
+      what.resize(at);
+    }
+    throw Interrupted(e.signal(),
+                      fmt::format("{}; continue the experiment with: eden run {}--out {}", what,
+                                  cfg.source.empty() ? "" : cfg.source + " ", r.dir.string()),
+                      e.report());
   }
-  r.baseline_dir = r.dir / "baseline";
-  run_stage("baseline", cfg.baseline, r.baseline_dir, options);
-  r.candidate_dir = r.dir / "candidate";
-  run_stage("candidate", candidate, r.candidate_dir, options);
+  if (!r.wrote_files) return r;
 
   // The energy that produced the candidate's backbone is part of its cost: record it.
   if (r.upstream_dir) {

@@ -15,7 +15,8 @@ namespace eden::pipeline {
 
 struct ExperimentConfig {
   std::string name = "eden-experiment";
-  std::string out;  // experiment directory; empty = runs/<name>-<UTC time>
+  std::string out;     // experiment directory; empty = runs/<name>-<UTC time>
+  std::string source;  // the YAML file it came from; empty for the embedded default
   /// Trains the candidate's backbone (e.g. on other classes); its energy is upstream energy.
   std::optional<train::TrainConfig> upstream;
   train::TrainConfig baseline;
@@ -39,9 +40,12 @@ struct ExperimentResult {
   std::filesystem::path card;         // the candidate's README.md (Hugging Face model card)
   std::filesystem::path overview;     // overview.md
   std::vector<std::filesystem::path> figures;
+  bool wrote_files = true;  // false on the ranks of a data-parallel run other than rank 0
 };
 
-/// Runs (or resumes) every stage into `cfg.out`; completed runs are kept, not redone.
+/// Runs (or resumes) every stage into `cfg.out`; completed runs are kept, not redone. Under a
+/// launcher (torchrun's or Slurm's environment) each stage trains data-parallel on every rank;
+/// rank 0 alone writes the directory and the reports.
 ExperimentResult run_experiment(const ExperimentConfig& cfg, const train::RunOptions& options = {});
 
 }  // namespace eden::pipeline

@@ -51,6 +51,7 @@ EnergyRecorder::EnergyRecorder(std::filesystem::path run_dir, energy::CarbonOpti
     options.meters.machine_meters = first - rank_machine_.begin() == group_->rank();
     options.print_warnings = group_->rank() == 0;
     rank_j_.assign(rank_machine_.size(), 0.0);
+    epoch_rank_j_.assign(rank_machine_.size(), 0.0);
   }
   monitor_ = std::make_unique<energy::EnergyMonitor>(options);
   if (group_ != nullptr) {
@@ -73,6 +74,7 @@ energy::Measurement EnergyRecorder::gather(const energy::Measurement& mine) {
     const auto j = nlohmann::json::parse(all[r]);
     sum.duration_s = std::max(sum.duration_s, j.at("duration_s").get<double>());
     rank_j_[r] += j.at("energy_j").get<double>();
+    epoch_rank_j_[r] += j.at("energy_j").get<double>();
     for (const auto& c : j.at("components")) {
       energy::ComponentEnergy ce;
       ce.component.device = (machines.size() > 1 ? rank_machine_[r] + ":" : std::string()) +
@@ -102,20 +104,34 @@ void EnergyRecorder::on_eval_end(int64_t /*epoch*/) {
   eval_ = gather(monitor_->end_window("eval"));
 }
 
+void EnergyRecorder::on_interrupted(int64_t /*epoch*/) {
+  // Every rank stops at the same step (the stop is agreed), so the windows match for gather.
+  for (const char* name : {"train", "eval"}) {
+    if (!monitor_->is_window_open(name)) continue;
+    const auto m = gather(monitor_->end_window(name));
+    lost_.duration_s += m.duration_s;
+    lost_.components.insert(lost_.components.end(), m.components.begin(), m.components.end());
+  }
+}
+
+void EnergyRecorder::add_to_totals(const energy::Measurement& m,
+                                   std::map<std::string, std::string>* sources) {
+  totals_.energy_j += m.energy_j();
+  totals_.duration_s += m.duration_s;
+  for (const auto& c : m.components) {
+    const auto key = c.component.key();
+    totals_.component_j[key] += c.energy_j;
+    totals_.component_src[key] = energy::to_string(c.component.source);
+    if (sources != nullptr) (*sources)[key] = energy::to_string(c.component.source);
+  }
+}
+
 void EnergyRecorder::record_epoch(report::CsvRow& row, nlohmann::json& metrics) {
   const double epoch_j = train_.energy_j() + eval_.energy_j();
   const double epoch_s = train_.duration_s + eval_.duration_s;
-  totals_.energy_j += epoch_j;
-  totals_.duration_s += epoch_s;
   std::map<std::string, std::string> epoch_src;
-  for (const auto* m : {&train_, &eval_}) {
-    for (const auto& c : m->components) {
-      const auto key = c.component.key();
-      totals_.component_j[key] += c.energy_j;
-      totals_.component_src[key] = energy::to_string(c.component.source);
-      epoch_src[key] = energy::to_string(c.component.source);
-    }
-  }
+  add_to_totals(train_, &epoch_src);
+  add_to_totals(eval_, &epoch_src);
   const auto run_carbon = energy::estimate_carbon(totals_.energy_j, carbon_);
   auto domain_j = [&](const std::string& domain) {
     return train_.energy_j(domain) + eval_.energy_j(domain);
@@ -130,7 +146,34 @@ void EnergyRecorder::record_epoch(report::CsvRow& row, nlohmann::json& metrics) 
   row.emplace_back("gpu_energy_j", fmt_j(domain_j("gpu")));
   row.emplace_back("cpu_energy_j", fmt_j(domain_j("package")));
   row.emplace_back("dram_energy_j", fmt_j(domain_j("dram")));
+  if (group_ != nullptr) {  // this epoch per machine ("name=J;...") and per rank ("J;J;...")
+    std::map<std::string, double> machine_j;
+    std::string ranks;
+    for (size_t r = 0; r < epoch_rank_j_.size(); ++r) {
+      machine_j[rank_machine_[r]] += epoch_rank_j_[r];
+      ranks += (r ? ";" : "") + fmt_j(epoch_rank_j_[r]);
+    }
+    std::string machines;
+    for (const auto& [name, j] : machine_j) {
+      machines += (machines.empty() ? "" : ";") + name + "=" + fmt_j(j);
+    }
+    row.emplace_back("machine_energy_j", machines);
+    row.emplace_back("rank_energy_j", ranks);
+    std::fill(epoch_rank_j_.begin(), epoch_rank_j_.end(), 0.0);
+  }
+  write_totals(metrics);
+}
 
+void EnergyRecorder::record_lost(nlohmann::json& metrics) {
+  add_to_totals(lost_, nullptr);
+  totals_.lost_j += lost_.energy_j();
+  totals_.lost_duration_s += lost_.duration_s;
+  lost_ = {};
+  write_totals(metrics);
+}
+
+void EnergyRecorder::write_totals(nlohmann::json& metrics) {
+  const auto run_carbon = energy::estimate_carbon(totals_.energy_j, carbon_);
   nlohmann::json components = nlohmann::json::array();
   for (const auto& [key, j] : totals_.component_j) {
     const auto slash = key.find('/');
@@ -140,6 +183,8 @@ void EnergyRecorder::record_epoch(report::CsvRow& row, nlohmann::json& metrics) 
                           {"energy_j", j}});
   }
   metrics["energy_j"] = totals_.energy_j;
+  metrics["energy_lost_j"] = totals_.lost_j;
+  metrics["energy_lost_duration_s"] = totals_.lost_duration_s;
   metrics["energy_kwh"] = run_carbon.energy_kwh;
   metrics["co2_kg"] = run_carbon.co2_kg;
   metrics["energy_source"] = combined_source(totals_.component_src);
@@ -202,7 +247,10 @@ EnergyTotals EnergyRecorder::totals_from_metrics(const nlohmann::json& m) {
   if (!m.is_object() || !m.contains("energy_j")) return t;
   t.energy_j = m.value("energy_j", 0.0);
   t.duration_s = m.value("energy_duration_s", 0.0);
-  t.timeline_offset_s = m.value("duration_s", 0.0);
+  t.lost_j = m.value("energy_lost_j", 0.0);
+  t.lost_duration_s = m.value("energy_lost_duration_s", 0.0);
+  // power.csv's time axis: the finished epochs, then any partial epochs that were lost.
+  t.timeline_offset_s = m.value("duration_s", 0.0) + t.lost_duration_s;
   for (const auto& c : m.value("energy_components", nlohmann::json::array())) {
     const std::string key =
         c.at("device").get<std::string>() + "/" + c.at("domain").get<std::string>();

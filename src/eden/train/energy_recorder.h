@@ -24,6 +24,8 @@ struct EnergyTotals {
   std::map<std::string, double> component_j;         // "device/domain" -> J
   std::map<std::string, std::string> component_src;  // "device/domain" -> measured|estimated
   double timeline_offset_s = 0.0;                    // power.csv time of this segment's start
+  double lost_j = 0.0;           // spent on partial epochs that an interruption lost (in energy_j)
+  double lost_duration_s = 0.0;  // their wall time (in duration_s)
 };
 
 class EnergyRecorder : public TrainerCallback {
@@ -41,10 +43,17 @@ class EnergyRecorder : public TrainerCallback {
   void on_train_end(int64_t epoch) override;
   void on_eval_begin(int64_t epoch) override;
   void on_eval_end(int64_t epoch) override;
+  /// Closes the open window: its energy was spent on work the resume will redo.
+  void on_interrupted(int64_t epoch) override;
 
-  /// Adds the epoch's energy columns to `row` and the run totals to `metrics`; appends the
+  /// Adds the epoch's energy columns to `row` (in a group also machine_energy_j, "name=J;...",
+  /// and rank_energy_j, "J;J;..." in rank order) and the run totals to `metrics`; appends the
   /// epoch's power samples to power.csv and rewrites emissions.csv (one cumulative row).
   void record_epoch(report::CsvRow& row, nlohmann::json& metrics);
+
+  /// After on_interrupted: adds the lost partial epoch to the totals (energy_j includes it,
+  /// energy_lost_j is its part), updates `metrics`, power.csv and emissions.csv.
+  void record_lost(nlohmann::json& metrics);
 
   /// Reads the totals a previous segment of the run left in metrics.json (zeros if none).
   static EnergyTotals totals_from_metrics(const nlohmann::json& metrics);
@@ -58,12 +67,18 @@ class EnergyRecorder : public TrainerCallback {
   /// The window summed over the ranks (itself in one process); components of other machines
   /// get "<machine>:" before their device when the group spans several.
   energy::Measurement gather(const energy::Measurement& mine);
+  /// Adds `m` to the run totals; `sources` (optional) collects its components' sources.
+  void add_to_totals(const energy::Measurement& m, std::map<std::string, std::string>* sources);
+  /// The run totals into `metrics`, the new power samples to power.csv, emissions.csv rewritten.
+  void write_totals(nlohmann::json& metrics);
 
   EnergyTotals totals_;
   energy::Measurement train_, eval_;
+  energy::Measurement lost_;  // the windows an interruption closed
   dist::ProcessGroup* group_ = nullptr;
   std::vector<std::string> rank_machine_;  // machine name per rank
   std::vector<double> rank_j_;             // energy per rank, this segment of the run
+  std::vector<double> epoch_rank_j_;       // energy per rank, this epoch (log.csv)
   std::vector<std::string> rank_meters_;   // what each rank reads, e.g. "rapl, nvml"
 };
 

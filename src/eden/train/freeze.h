@@ -18,7 +18,9 @@ void set_backbone_trainable(models::ClassifierImpl& model, bool trainable);
 /// Call after every model.train(), which is recursive.
 void freeze_backbone_batchnorm(models::ClassifierImpl& model);
 
+/// What "sparse" means in log.csv and the card: |w| below this.
+constexpr double kSparsityThreshold = 1e-3;
 /// Fraction of the entries of every >=2-D weight tensor with |w| < threshold.
-double weight_sparsity(torch::nn::Module& model, double threshold = 1e-3);
+double weight_sparsity(torch::nn::Module& model, double threshold = kSparsityThreshold);
 
 }  // namespace eden::train

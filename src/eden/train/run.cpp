@@ -18,11 +18,14 @@
 #include "eden/models/registry.h"
 #include "eden/report/csv_log.h"
 #include "eden/train/energy_recorder.h"
+#include "eden/train/freeze.h"
 #include "eden/train/progress.h"
 #include "eden/util/blas_threads.h"
 #include "eden/util/check.h"
+#include "eden/util/directory_lock.h"
 #include "eden/util/fs.h"
 #include "eden/util/host_allocator.h"
+#include "eden/util/interrupt.h"
 #include "eden/util/system.h"
 #include "eden/util/torch_compat.h"
 
@@ -105,10 +108,23 @@ class RunRecorder : public TrainerCallback {
     m["final_phase"] = to_string(s.phase);
     m["train_loss"] = s.train_loss;
     m["sparsity"] = s.sparsity;
+    m["sparsity_threshold"] = kSparsityThreshold;
     m["duration_s"] = total_time_s_;
     m["updated_at"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
     write_file_atomic(dir_ / RunFiles::kMetrics, m.dump(2) + "\n");
     last_metrics_ = std::move(m);
+  }
+
+  /// The partial epoch's energy was spent: count it (metrics.json, emissions.csv) when a
+  /// checkpoint exists to resume from (without one the run starts over and counts anew).
+  void on_interrupted(int64_t /*epoch*/) override {
+    const auto path = dir_ / RunFiles::kMetrics;
+    if (energy_ == nullptr || !fs::exists(path) || !fs::exists(dir_ / RunFiles::kCheckpoint))
+      return;
+    auto m = nlohmann::json::parse(read_file(path));
+    energy_->record_lost(m);
+    m["updated_at"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
+    write_file_atomic(path, m.dump(2) + "\n");
   }
 
   const nlohmann::json& last_metrics() const { return last_metrics_; }
@@ -178,27 +194,6 @@ data::Normalization normalization_from_json(const nlohmann::json& j) {
   n.mean = j.at("mean").get<std::vector<double>>();
   n.std = j.at("std").get<std::vector<double>>();
   return n;
-}
-
-/// This process's data-parallel group, joined on first use when a launcher's environment says
-/// so (nullptr in one process). One per process: a process is one rank of one job.
-dist::ProcessGroup* process_group(const TrainConfig& cfg) {
-  static std::unique_ptr<dist::ProcessGroup> group;
-  static bool joined = false;
-  if (!joined) {
-    const dist::DistEnv env = dist::read_dist_env();
-    if (env.distributed()) {
-      group = dist::ProcessGroup::join(env, std::chrono::seconds(cfg.dist_timeout));
-      if (env.rank == 0) std::fprintf(stderr, "data-parallel: %s\n", env.describe().c_str());
-    }
-    joined = true;
-  }
-  return group.get();
-}
-
-/// Rank 0 (or the only process) writes the run directory; the other ranks write nothing.
-bool writes_run_files(const dist::ProcessGroup* group) {
-  return group == nullptr || group->rank() == 0;
 }
 
 /// Everything a run needs in memory.
@@ -365,6 +360,33 @@ energy::CarbonOptions carbon_options(const TrainConfig& cfg) {
   return carbon;
 }
 
+/// Trainer::fit; a stop on a signal is rethrown saying what was kept and how to continue.
+std::vector<EpochStats> fit_or_explain(const TrainConfig& cfg, Session& s, const fs::path& dir,
+                                       int64_t start_epoch,
+                                       const std::vector<TrainerCallback*>& callbacks) {
+  try {
+    return s.trainer->fit(*s.train_loader, *s.eval_loader, start_epoch, callbacks);
+  } catch (const Interrupted& e) {
+    if (!e.report()) throw;
+    if (!fs::exists(dir / RunFiles::kCheckpoint)) {
+      throw Interrupted(e.signal(), fmt::format("{}: stopped before the first epoch finished, so "
+                                                "nothing can be resumed; run the same command "
+                                                "again to start over in {}",
+                                                e.what(), dir.string()));
+    }
+    const auto m = nlohmann::json::parse(read_file(dir / RunFiles::kMetrics));
+    throw Interrupted(
+        e.signal(),
+        fmt::format("{}: stopped; kept {} after epoch {} of {} (the last complete one), the "
+                    "energy spent so far ({:.4g} J, {:.4g} J of it on work to be redone) is "
+                    "recorded in {}; continue with: eden train --resume {}",
+                    e.what(), (dir / RunFiles::kCheckpoint).string(),
+                    m.value("epochs_completed", int64_t{0}), cfg.epochs, m.value("energy_j", 0.0),
+                    m.value("energy_lost_j", 0.0), (dir / RunFiles::kMetrics).string(),
+                    dir.string()));
+  }
+}
+
 RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int64_t start_epoch,
                    const std::vector<std::string>& classes, const RunOptions& options) {
   if (!writes_run_files(s.group)) {  // another rank: trains its shard, measures, writes nothing
@@ -375,7 +397,7 @@ RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int6
     RunSummary summary;
     summary.dir = dir;
     summary.wrote_files = false;
-    summary.epochs = s.trainer->fit(*s.train_loader, *s.eval_loader, start_epoch, callbacks);
+    summary.epochs = fit_or_explain(cfg, s, dir, start_epoch, callbacks);
     if (!summary.epochs.empty()) summary.final_eval = summary.epochs.back().eval;
     return summary;
   }
@@ -404,13 +426,31 @@ RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int6
   if (options.progress) callbacks.push_back(&progress);
   RunSummary summary;
   summary.dir = dir;
-  summary.epochs = s.trainer->fit(*s.train_loader, *s.eval_loader, start_epoch, callbacks);
+  summary.epochs = fit_or_explain(cfg, s, dir, start_epoch, callbacks);
   if (!summary.epochs.empty()) summary.final_eval = summary.epochs.back().eval;
   summary.metrics = recorder.last_metrics();
   return summary;
 }
 
 }  // namespace
+
+dist::ProcessGroup* process_group(const TrainConfig& cfg) {
+  static std::unique_ptr<dist::ProcessGroup> group;
+  static bool joined = false;
+  if (!joined) {
+    const dist::DistEnv env = dist::read_dist_env();
+    if (env.distributed()) {
+      group = dist::ProcessGroup::join(env, std::chrono::seconds(cfg.dist_timeout));
+      if (env.rank == 0) std::fprintf(stderr, "data-parallel: %s\n", env.describe().c_str());
+    }
+    joined = true;
+  }
+  return group.get();
+}
+
+bool writes_run_files(const dist::ProcessGroup* group) {
+  return group == nullptr || group->rank() == 0;
+}
 
 torch::Device resolve_device(const std::string& name) {
   if (name == "auto") return cuda_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
@@ -463,18 +503,71 @@ data::DataSplits load_data(const TrainConfig& cfg) {
   return splits;
 }
 
-RunSummary train_run(const TrainConfig& cfg, const RunOptions& options) {
-  validate(cfg);
+namespace {
+
+TrainConfig with_run_directory(TrainConfig cfg) {
+  if (cfg.out.empty()) {
+    cfg.out = (fs::path("runs") / (cfg.model + "-" + utc_timestamp("%Y%m%d-%H%M%S"))).string();
+  }
+  return cfg;
+}
+
+/// Rank 0's (the only process's) hold on the run directory; other ranks hold nothing.
+DirectoryLock lock_run(const TrainConfig& cfg, const fs::path& dir, const char* what) {
+  return writes_run_files(process_group(cfg)) ? DirectoryLock::acquire(dir, what) : DirectoryLock();
+}
+
+/// The saved config of a run directory that can be resumed (else a clear error).
+TrainConfig resumable_config(const fs::path& dir) {
+  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig), "cannot resume ", dir, ": no ", RunFiles::kConfig,
+             " (is it a run directory?)");
+  EDEN_CHECK(fs::exists(dir / RunFiles::kCheckpoint), "cannot resume ", dir,
+             ": no checkpoint yet (the run stopped before its first epoch ended); start it again");
+  TrainConfig cfg = load_config(dir / RunFiles::kConfig);
+  cfg.out = dir.string();
+  return cfg;
+}
+
+RunSummary train_locked(const TrainConfig& cfg, const data::DataSplits& data,
+                        const RunOptions& options);
+RunSummary resume_locked(const fs::path& dir, const TrainConfig& cfg, const data::DataSplits& data,
+                         const RunOptions& options);
+
+}  // namespace
+
+RunSummary train_run(const TrainConfig& cfg_in, const RunOptions& options) {
+  validate(cfg_in);
+  const TrainConfig cfg = with_run_directory(cfg_in);
   process_group(cfg);  // rendezvous first: a missing rank fails fast, not after loading data
-  return train_run(cfg, load_data(cfg), options);
+  // Locked before the data loads: a second writer is refused at once, not minutes later.
+  const DirectoryLock lock = lock_run(cfg, cfg.out, "eden train");
+  return train_locked(cfg, load_data(cfg), options);
 }
 
 RunSummary train_run(const TrainConfig& cfg_in, const data::DataSplits& data,
                      const RunOptions& options) {
-  TrainConfig cfg = cfg_in;
-  if (cfg.out.empty()) {
-    cfg.out = (fs::path("runs") / (cfg.model + "-" + utc_timestamp("%Y%m%d-%H%M%S"))).string();
-  }
+  const TrainConfig cfg = with_run_directory(cfg_in);
+  const DirectoryLock lock = lock_run(cfg, cfg.out, "eden train");
+  return train_locked(cfg, data, options);
+}
+
+RunSummary resume_run(const fs::path& dir, const RunOptions& options) {
+  const TrainConfig cfg = resumable_config(dir);
+  const DirectoryLock lock = lock_run(cfg, dir, "eden train --resume");
+  return resume_locked(dir, cfg, load_data(cfg), options);
+}
+
+RunSummary resume_run(const fs::path& dir, const data::DataSplits& data,
+                      const RunOptions& options) {
+  const TrainConfig cfg = resumable_config(dir);
+  const DirectoryLock lock = lock_run(cfg, dir, "eden train --resume");
+  return resume_locked(dir, cfg, data, options);
+}
+
+namespace {
+
+RunSummary train_locked(const TrainConfig& cfg, const data::DataSplits& data,
+                        const RunOptions& options) {
   const fs::path dir = cfg.out;
   EDEN_CHECK(!fs::exists(dir / RunFiles::kCheckpoint), "run directory ", dir,
              " already holds a run; hint: 'eden train --resume ", dir.string(),
@@ -500,21 +593,21 @@ RunSummary train_run(const TrainConfig& cfg_in, const data::DataSplits& data,
   return execute(cfg, s, dir, 0, data.train.classes, options);
 }
 
-RunSummary resume_run(const fs::path& dir, const RunOptions& options) {
-  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig), "cannot resume ", dir, ": no ", RunFiles::kConfig,
-             " (is it a run directory?)");
-  return resume_run(dir, load_data(load_config(dir / RunFiles::kConfig)), options);
-}
-
-RunSummary resume_run(const fs::path& dir, const data::DataSplits& data,
-                      const RunOptions& options) {
-  EDEN_CHECK(fs::exists(dir / RunFiles::kConfig), "cannot resume ", dir, ": no ", RunFiles::kConfig,
-             " (is it a run directory?)");
-  EDEN_CHECK(fs::exists(dir / RunFiles::kCheckpoint), "cannot resume ", dir,
-             ": no checkpoint yet (the run stopped before its first epoch ended); start it again");
-  TrainConfig cfg = load_config(dir / RunFiles::kConfig);
-  cfg.out = dir.string();
+RunSummary resume_locked(const fs::path& dir, const TrainConfig& cfg, const data::DataSplits& data,
+                         const RunOptions& options) {
   const auto info = nlohmann::json::parse(read_file(dir / RunFiles::kRunInfo));
+  // The shards, the loss weighting and the effective batch follow the rank count: keep it.
+  const int64_t saved_world =
+      info.contains("distributed") ? info["distributed"].value("world_size", int64_t{1}) : 1;
+  const dist::ProcessGroup* group = process_group(cfg);
+  const int64_t world = group != nullptr ? group->world_size() : 1;
+  EDEN_CHECK(saved_world == world, "cannot resume ", dir, ": it was trained on ", saved_world,
+             " rank(s) and this is ", world,
+             saved_world > 1
+                 ? fmt::format("; hint: eden launch --nproc {} -- train --resume {} "
+                               "(or as many ranks over several machines)",
+                               saved_world, dir.string())
+                 : fmt::format("; hint: eden train --resume {} without a launcher", dir.string()));
   Session s = prepare(cfg, data, &info);
   const int64_t last = s.trainer->load_checkpoint((dir / RunFiles::kCheckpoint).string());
   if (s.group != nullptr) s.trainer->set_group(s.group);  // rank 0's restored state everywhere
@@ -531,6 +624,8 @@ RunSummary resume_run(const fs::path& dir, const data::DataSplits& data,
   }
   return execute(cfg, s, dir, last + 1, data.train.classes, options);
 }
+
+}  // namespace
 
 nlohmann::json evaluate_run(const fs::path& dir) {
   EDEN_CHECK(fs::exists(dir / RunFiles::kConfig) && fs::exists(dir / RunFiles::kCheckpoint), dir,

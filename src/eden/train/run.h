@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eden/data/dataset.h"
+#include "eden/dist/process_group.h"
 #include "eden/eval/metrics.h"
 #include "eden/train/config.h"
 #include "eden/train/trainer.h"
@@ -44,6 +45,13 @@ struct RunSummary {
   nlohmann::json metrics;   // what metrics.json holds
   bool wrote_files = true;  // false on the ranks of a data-parallel run other than rank 0
 };
+
+/// This process's data-parallel group: joined on the first call when a launcher's environment
+/// is set (torchrun's or Slurm's variables; within cfg.dist_timeout), nullptr in one process.
+/// One per process, for every run it does: a process is one rank of one job.
+dist::ProcessGroup* process_group(const TrainConfig& cfg);
+/// Rank 0 (or the only process) writes run and experiment directories; other ranks write nothing.
+bool writes_run_files(const dist::ProcessGroup* group);
 
 /// Loads the data set named by cfg.data (MNIST-family IDX folder), applying the limits.
 data::DataSplits load_data(const TrainConfig& cfg);
