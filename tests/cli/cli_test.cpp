@@ -2,17 +2,21 @@
 // input that must give a one-line error and a non-zero exit (never a crash or a trace).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "../common/image_files.h"
 #include "../common/synthetic.h"
+#include "eden/report/csv_log.h"
 #include "eden/util/fs.h"
 
 namespace fs = std::filesystem;
@@ -100,6 +104,33 @@ TEST_F(Cli, ModelsListsParameterCounts) {
   EXPECT_NE(r.output.find("25557032"), std::string::npos) << r.output;  // resnet50, torchvision
 }
 
+TEST_F(Cli, EmissionsCsvUnderAPueIsCodeCarbonsArithmeticAndAgreesWithMetrics) {
+  const auto out = root_ / "pue";
+  const auto r = run_eden("train --data " + data_.string() + " --out " + out.string() +
+                          " --epochs 1 --batch-size 32 --threads 1 --pue 1.5");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto [header, rows] = eden::report::read_csv(out / "emissions.csv");
+  ASSERT_EQ(rows.size(), 1u);
+  std::map<std::string, double> row;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (!rows[0][i].empty() && (std::isdigit(static_cast<unsigned char>(rows[0][i][0])) != 0))
+      row[header[i]] = std::stod(rows[0][i]);
+  }
+  const auto m = nlohmann::json::parse(eden::read_file(out / "metrics.json"));
+  const double energy_j = m["energy_j"].get<double>();
+  ASSERT_GT(energy_j, 0.0);
+  // CodeCarbon: each component's kWh x PUE, energy_consumed their sum, CO2 from it.
+  EXPECT_NEAR(row["energy_consumed"], row["cpu_energy"] + row["gpu_energy"] + row["ram_energy"],
+              1e-12 + 1e-9 * row["energy_consumed"]);
+  EXPECT_NEAR(row["energy_consumed"], energy_j * 1.5 / 3.6e6, 1e-6 * row["energy_consumed"]);
+  EXPECT_NEAR(m["energy_kwh"].get<double>(), row["energy_consumed"], 1e-6 * row["energy_consumed"]);
+  EXPECT_NEAR(m["co2_kg"].get<double>(), row["emissions"], 1e-6 * row["emissions"]);
+  EXPECT_NEAR(row["ram_total_size"],
+              static_cast<double>(::sysconf(_SC_PHYS_PAGES)) *
+                  static_cast<double>(::sysconf(_SC_PAGE_SIZE)) / 1073741824.0,
+              0.01);  // GiB
+}
+
 TEST_F(Cli, TrainWritesTheRunDirectoryAndEvalReproducesIt) {
   const auto out = root_ / "run1";
   const auto r = run_eden("train --data " + data_.string() + " --out " + out.string() +
@@ -144,6 +175,10 @@ TEST_F(Cli, BadInputGivesOneLineErrors) {
   expect_clean_error(run_eden("train --epochs 0 --data " + data_.string()), "--epochs");
   expect_clean_error(run_eden("train --config /nonexistent.yaml"), "nonexistent.yaml");
   expect_clean_error(run_eden("train --data /nonexistent/dir"), "/nonexistent/dir");
+  expect_clean_error(run_eden("train --data /etc/passwd"),
+                     "\"/etc/passwd\" is a file, not a folder");
+  const auto help = run_eden("train --help");
+  EXPECT_NE(help.output.find("CIFAR-10/100 binaries"), std::string::npos) << help.output;
   expect_clean_error(run_eden("train --model nosuchnet --data " + data_.string() + " --out " +
                               (root_ / "bad").string()),
                      "available:");

@@ -29,6 +29,9 @@ TEST(Carbon, PueMultiplies) {
   CarbonOptions options;
   options.pue = 1.5;
   EXPECT_NEAR(estimate_carbon(3.6e6, options).co2_kg, 1.5 * 0.475, 1e-12);
+  // kWh after PUE (CodeCarbon's energy_consumed); the joules stay what the meters measured.
+  EXPECT_NEAR(estimate_carbon(3.6e6, options).energy_kwh, 1.5, 1e-12);
+  EXPECT_DOUBLE_EQ(estimate_carbon(3.6e6, options).energy_j, 3.6e6);
   EXPECT_NEAR(co2_kg(3.6e6, 100.0, 2.0), 0.2, 1e-12);
 }
 

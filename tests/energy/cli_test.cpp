@@ -87,8 +87,11 @@ TEST(CliMeasure, CarbonOptions) {
   const auto json = read_json(json_path);
   EXPECT_EQ(json["carbon"]["country_iso3"], "FRA");
   EXPECT_DOUBLE_EQ(json["carbon"]["pue"].get<double>(), 1.5);
-  EXPECT_NEAR(json["co2_kg"].get<double>(),
-              json["energy_kwh"].get<double>() * 1.5 * 56.039 / 1000.0, 1e-15);
+  // energy_kwh includes the PUE (as CodeCarbon's energy_consumed); energy_j does not.
+  EXPECT_NEAR(json["energy_kwh"].get<double>(), json["energy_j"].get<double>() * 1.5 / 3.6e6,
+              1e-15);
+  EXPECT_NEAR(json["co2_kg"].get<double>(), json["energy_kwh"].get<double>() * 56.039 / 1000.0,
+              1e-15);
   const Result bad = run_eden("measure --country XYZ -- true");
   EXPECT_EQ(bad.exit_status, 1);
   EXPECT_NE(bad.output.find("eden: error: [carbon] unknown country code 'XYZ'"), std::string::npos)

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "eden/energy/host_info.h"
 #include "eden/energy/monitor.h"
 #include "fake_powercap.h"
 
@@ -46,11 +47,16 @@ TEST(EmissionsCsv, CodeCarbonColumnsAndUnits) {
   auto row = as_map(codecarbon_row(m, carbon, context, 0));
   EXPECT_EQ(row["run_id"], "run-1");
   EXPECT_DOUBLE_EQ(std::stod(row["duration"]), 100.0);
-  EXPECT_DOUBLE_EQ(std::stod(row["gpu_energy"]), 2.0);   // kWh
-  EXPECT_DOUBLE_EQ(std::stod(row["cpu_energy"]), 1.0);   // kWh
-  EXPECT_DOUBLE_EQ(std::stod(row["ram_energy"]), 0.1);   // kWh
-  EXPECT_DOUBLE_EQ(std::stod(row["gpu_power"]), 7.2e4);  // W
-  EXPECT_DOUBLE_EQ(std::stod(row["energy_consumed"]), 3.1 * 1.5);
+  // CodeCarbon 3.3 (emissions_tracker.py, _do_measurements): each component's kWh is
+  // multiplied by the PUE and energy_consumed is their sum; the powers are not.
+  EXPECT_DOUBLE_EQ(std::stod(row["gpu_energy"]), 2.0 * 1.5);  // kWh
+  EXPECT_DOUBLE_EQ(std::stod(row["cpu_energy"]), 1.0 * 1.5);  // kWh
+  EXPECT_DOUBLE_EQ(std::stod(row["ram_energy"]), 0.1 * 1.5);  // kWh
+  EXPECT_DOUBLE_EQ(std::stod(row["gpu_power"]), 7.2e4);       // W
+  EXPECT_DOUBLE_EQ(
+      std::stod(row["energy_consumed"]),
+      std::stod(row["gpu_energy"]) + std::stod(row["cpu_energy"]) + std::stod(row["ram_energy"]));
+  EXPECT_DOUBLE_EQ(std::stod(row["energy_consumed"]), carbon.energy_kwh);       // = metrics.json
   EXPECT_NEAR(std::stod(row["emissions"]), 3.1 * 1.5 * 56.039 / 1000.0, 1e-9);  // kg
   EXPECT_NEAR(std::stod(row["emissions_rate"]), std::stod(row["emissions"]) / 100.0, 1e-12);
   EXPECT_EQ(row["country_iso_code"], "FRA");
@@ -87,7 +93,8 @@ TEST(EmissionsCsv, ContextFromMonitor) {
   const EmissionsContext context = make_emissions_context(monitor);
   EXPECT_GT(context.cpu_count, 0);
   EXPECT_EQ(context.gpu_count, 0);
-  EXPECT_GT(context.ram_total_gb, 0.0);
+  // CodeCarbon's ram_total_size is psutil's total / 1024**3, in GiB though its docs say GB.
+  EXPECT_DOUBLE_EQ(context.ram_total_gib, total_ram_bytes() / 1073741824.0);
   EXPECT_FALSE(context.os.empty());
 }
 

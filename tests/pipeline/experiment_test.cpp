@@ -50,4 +50,10 @@ TEST(Experiment, MalformedFilesAreRejectedWithTheReason) {
   EXPECT_NE(error("baseline: {out: x}\ncandidate: {}").find("'out' is set by the experiment"),
             std::string::npos);
   EXPECT_NE(error("baseline: [1]\ncandidate: {}").find("mapping"), std::string::npos);
+  EXPECT_NE(error("baseline: {}\ncandidate:\n  epochs: 2\n  epochs: 3\n")
+                .find("key 'epochs' is given twice (lines 3 and 4)"),
+            std::string::npos);
+  EXPECT_NE(error("baseline: {}\ncandidate: {}\nbaseline: {}\n")
+                .find("key 'baseline' is given twice (lines 1 and 3)"),
+            std::string::npos);
 }

@@ -46,6 +46,8 @@ struct FakeRun {
   bool with_env = true;
   bool with_run_info = true;
   std::string started_at = "2025-03-01T10:00:00Z";
+  int ranks = 1;  // > 1: run.json "distributed", as a data-parallel run writes it
+  std::vector<std::string> machines = {"node-a"};
 
   double co2_kg() const { return energy_j / 3.6e6 * intensity_g_per_kwh / 1000.0; }
 };
@@ -174,9 +176,17 @@ inline fs::path write_fake_run(const fs::path& dir, const FakeRun& run) {
         {"preload", "host"},
         {"amp_dtype", run.amp ? "Half" : "none"},
         {"loss_scaling", run.amp && run.device == "cuda"},
-        {"effective_batch", run.batch_size * run.accum},
+        {"effective_batch", run.batch_size * run.accum * run.ranks},
         {"started_at", run.started_at},
     };
+    if (run.ranks > 1) {
+      info["distributed"] = {{"backend", "gloo"},
+                             {"launcher", "slurm"},
+                             {"world_size", run.ranks},
+                             {"machines", run.machines.size()},
+                             {"machine_names", run.machines},
+                             {"batch_per_rank", run.batch_size}};
+    }
     write_text(dir / "run.json", info.dump(2) + "\n");
   }
   if (run.with_env) write_text(dir / "env.json", fake_env().dump(2) + "\n");

@@ -152,7 +152,8 @@ TEST_F(ModelCardTest, ClaimsOnlyThePhasesThatRan) {
   EXPECT_TRUE(contains(on, "4 micro-batches of 64 per optimizer step (effective batch 256)"));
   EXPECT_TRUE(contains(on, "autocast to Half on cuda with dynamic loss scaling"));
   EXPECT_TRUE(contains(on, "λ = 1e-05"));
-  EXPECT_TRUE(contains(on, "12.50% of the weights are zero"));
+  EXPECT_TRUE(
+      contains(on, "12.50% of the weights (of its convolution and linear layers) are below"));
   EXPECT_FALSE(contains(on, "Not applied in this run"));
 
   const auto plain = r::load_run(t::write_fake_run(root_ / "plain", t::FakeRun{}));
@@ -257,6 +258,45 @@ TEST_F(ModelCardTest, SaysWhoseHardwareItShows) {
   const std::string from_run = r::render_model_card(recorded, baseline(), {}, kBothFigures);
   EXPECT_FALSE(contains(from_run, "no env.json"));
   EXPECT_TRUE(contains(from_run, "| GPU | NVIDIA GeForce GTX 1080 Ti (11 GB VRAM, 250 W TDP) |"));
+}
+
+TEST_F(ModelCardTest, SaysWhatSparsityMeansAndLeavesOutAMeaninglessTop5) {
+  const auto few = r::load_run(t::write_fake_run(root_ / "three", e2am_run()));  // 3 classes
+  const std::string card = r::render_model_card(few, baseline(), {}, kBothFigures);
+  EXPECT_FALSE(contains(card, "Top-5")) << "every model has top-5 = 1 with 3 classes";
+  EXPECT_FALSE(contains(card, "weights are zero"));
+  EXPECT_TRUE(contains(card,
+                       "12.50% of the weights (of its convolution and linear layers) are "
+                       "below 0.001 in magnitude (near zero; none is pruned)"))
+      << card;
+  t::FakeRun many = e2am_run();
+  many.classes = {"a", "b", "c", "d", "e", "f"};
+  const auto six = r::load_run(t::write_fake_run(root_ / "six", many));
+  EXPECT_TRUE(contains(r::render_model_card(six, baseline(), {}, kBothFigures),
+                       "| Top-5 Accuracy | 0.9950 |"));
+}
+
+TEST_F(ModelCardTest, StatesRanksAndMachinesOfADataParallelRun) {
+  t::FakeRun fake = e2am_run();
+  fake.ranks = 8;
+  fake.machines = {"node-a", "node-b"};
+  const auto run = r::load_run(t::write_fake_run(root_ / "dp", fake));
+  const std::string card = r::render_model_card(run, baseline(), {}, kBothFigures);
+  EXPECT_TRUE(contains(card,
+                       "| Data parallel | 8 ranks on 2 machines (gloo, launched as slurm; "
+                       "machines node-a, node-b) |"))
+      << card;
+  EXPECT_TRUE(contains(card, "data-parallel on 8 ranks on 2 machines"));
+  EXPECT_TRUE(contains(card, "batch size 64 per rank (effective batch 2,048)")) << card;
+  const YAML::Node y = YAML::Load(front_matter(card));
+  EXPECT_EQ(y["co2_eq_emissions"]["hardware_used"].as<std::string>(),
+            "1 x NVIDIA GeForce GTX 1080 Ti; data-parallel, 8 ranks on 2 machines (rank 0's "
+            "machine shown)");
+  // One process: none of it.
+  const auto single = r::load_run(t::write_fake_run(root_ / "one", e2am_run()));
+  const std::string plain = r::render_model_card(single, baseline(), {}, kBothFigures);
+  EXPECT_FALSE(contains(plain, "Data parallel"));
+  EXPECT_FALSE(contains(plain, "per rank"));
 }
 
 TEST_F(ModelCardTest, WritesReadmeWithoutFigures) {

@@ -62,6 +62,11 @@ TEST(Config, RejectsUnknownKeysAndBadValuesNamingThem) {
             std::string::npos);
   EXPECT_NE(error_of([] { eden::train::parse_config_yaml("a: [", "f.yaml"); }).find("invalid YAML"),
             std::string::npos);
+  // A key given twice would otherwise be one of them, silently.
+  EXPECT_NE(error_of([] {
+              eden::train::parse_config_yaml("epochs: 3\nlr: 0.1\nepochs: 5\n", "f.yaml");
+            }).find("f.yaml: key 'epochs' is given twice (lines 1 and 3)"),
+            std::string::npos);
 }
 
 TEST(Config, CrossFieldValidation) {

@@ -53,6 +53,8 @@ const std::vector<std::string>& fashion_mnist_classes() {
 }
 
 DataSplits load_mnist_folder(const std::filesystem::path& dir) {
+  EDEN_CHECK(!std::filesystem::exists(dir) || std::filesystem::is_directory(dir), "--data ", dir,
+             " is a file, not a folder; hint: pass the folder that holds the data set's files");
   EDEN_CHECK(std::filesystem::is_directory(dir), "data folder ", dir,
              " does not exist; hint: install Debian's dataset-fashion-mnist (scripts/setup) or "
              "pass --data DIR");

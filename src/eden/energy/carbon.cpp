@@ -64,7 +64,7 @@ CarbonEstimate estimate_carbon(double energy_j, const CarbonOptions& options) {
              "typically 1.1-1.6 in data centres");
   CarbonEstimate estimate;
   estimate.energy_j = energy_j;
-  estimate.energy_kwh = joules_to_kwh(energy_j);
+  estimate.energy_kwh = joules_to_kwh(energy_j) * options.pue;
   estimate.pue = options.pue;
   estimate.intensity = resolve_carbon_intensity(options);
   estimate.co2_kg = co2_kg(energy_j, estimate.intensity.g_per_kwh, options.pue);

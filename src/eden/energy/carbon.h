@@ -40,10 +40,10 @@ std::optional<CarbonIntensity> country_carbon_intensity(const std::string& iso3)
 
 /// Energy and CO2 of a run.
 struct CarbonEstimate {
-  double energy_j = 0.0;
-  double energy_kwh = 0.0;  // energy_j / 3.6e6 (before PUE)
+  double energy_j = 0.0;    // measured at the hardware (IT energy, before PUE)
+  double energy_kwh = 0.0;  // energy_j x pue / 3.6e6: the facility's, as CodeCarbon reports it
   double pue = 1.0;
-  double co2_kg = 0.0;  // energy_kwh x pue x g_per_kwh / 1000
+  double co2_kg = 0.0;  // energy_kwh x g_per_kwh / 1000
   CarbonIntensity intensity;
 };
 

@@ -34,7 +34,7 @@ EmissionsContext make_emissions_context(const EnergyMonitor& monitor) {
   context.os = os_description();
   context.cpu_model = cpu.model;
   context.cpu_count = cpu.threads;
-  context.ram_total_gb = total_ram_bytes() / 1e9;
+  context.ram_total_gib = total_ram_bytes() / (1024.0 * 1024.0 * 1024.0);
   const nlohmann::json description = monitor.describe();
   std::string gpu_name;
   for (const auto& meter : description["meters"]) {
@@ -113,8 +113,10 @@ std::vector<std::string> codecarbon_row(const Measurement& measurement,
       timestamp, context.project_name, context.run_id, context.experiment_id, number(duration_s),
       number(carbon.co2_kg), number(duration_s > 0 ? carbon.co2_kg / duration_s : 0.0),
       number(mean_power_w(cpu_j)), number(mean_power_w(gpu_j)), number(mean_power_w(ram_j)),
-      number(joules_to_kwh(cpu_j)), number(joules_to_kwh(gpu_j)), number(joules_to_kwh(ram_j)),
-      number(joules_to_kwh(cpu_j + gpu_j + ram_j) * carbon.pue),
+      number(joules_to_kwh(cpu_j) * carbon.pue), number(joules_to_kwh(gpu_j) * carbon.pue),
+      number(joules_to_kwh(ram_j) * carbon.pue),
+      number(joules_to_kwh(cpu_j) * carbon.pue + joules_to_kwh(gpu_j) * carbon.pue +
+             joules_to_kwh(ram_j) * carbon.pue),
       "0",  // water_consumed: no WUE
       carbon.intensity.country_name, carbon.intensity.country_iso3,
       "",  // region
@@ -127,7 +129,7 @@ std::vector<std::string> codecarbon_row(const Measurement& measurement,
       context.gpu_model,
       "",  // longitude
       "",  // latitude
-      number(context.ram_total_gb),
+      number(context.ram_total_gib),
       // Estimated CPU and RAM are attributed to the measured processes, counters to the machine.
       any_estimated ? "process" : "machine",
       "",  // cpu_utilization_percent

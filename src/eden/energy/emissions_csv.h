@@ -20,10 +20,10 @@ struct EmissionsContext {
   std::string experiment_id;  // optional
   std::string os;
   std::string cpu_model;
-  int cpu_count = 0;        // logical CPUs
-  int gpu_count = 0;        // measured GPUs
-  std::string gpu_model;    // "1 x NVIDIA A100-SXM4-40GB" (CodeCarbon's style)
-  double ram_total_gb = 0;  // GB (1e9 bytes), as CodeCarbon
+  int cpu_count = 0;         // logical CPUs
+  int gpu_count = 0;         // measured GPUs
+  std::string gpu_model;     // "1 x NVIDIA A100-SXM4-40GB" (CodeCarbon's style)
+  double ram_total_gib = 0;  // GiB (2^30 bytes): CodeCarbon's "ram_total_size" (it says GB)
 };
 
 /// Host facts (OS, CPU, RAM) and the monitor's GPUs; project_name and run_id are left to set.
@@ -32,10 +32,12 @@ EmissionsContext make_emissions_context(const EnergyMonitor& monitor);
 /// The 38 column names of CodeCarbon v3.3.0's emissions.csv, in order.
 const std::vector<std::string>& codecarbon_columns();
 
-/// One row, in column order. Energies in kWh, powers are window means in W, emissions in kg;
-/// energy_consumed includes the PUE like CodeCarbon's. Columns EDEN has no value for
-/// (python_version, cloud, coordinates, utilisation) are empty; water_consumed and wue are 0.
-/// `end_time` is the wall-clock end of the window (timestamp, local time, like CodeCarbon).
+/// One row, in column order. Energies in kWh, powers are window means in W, emissions in kg.
+/// As CodeCarbon 3.3 computes them: cpu_energy, gpu_energy and ram_energy each include the PUE
+/// and energy_consumed is their sum (= CarbonEstimate::energy_kwh); the powers do not. Columns EDEN
+/// has no value for (python_version, cloud, coordinates, utilisation) are empty; water_consumed and
+/// wue are 0. `end_time` is the wall-clock end of the window (timestamp, local time, like
+/// CodeCarbon).
 std::vector<std::string> codecarbon_row(const Measurement& measurement,
                                         const CarbonEstimate& carbon,
                                         const EmissionsContext& context, std::time_t end_time);

@@ -45,7 +45,9 @@ std::string format_energy_report(const Measurement& measurement, const CarbonEst
                        measurement.duration_s > 0 ? c.energy_j / measurement.duration_s : 0.0);
   }
   out += fmt::format("  {:<14} {:<10} {:<22} {:>16} {:>10.3f} W\n", "total",
-                     to_string(measurement.source()), fmt::format("{:.4g} kWh", carbon.energy_kwh),
+                     to_string(measurement.source()),
+                     carbon.pue == 1.0 ? fmt::format("{:.4g} kWh", carbon.energy_kwh)
+                                       : fmt::format("{:.4g} kWh x PUE", carbon.energy_kwh),
                      format_joules(measurement.energy_j()), measurement.avg_power_w());
   std::string intensity = fmt::format("{:g} g/kWh", carbon.intensity.g_per_kwh);
   if (carbon.intensity.source == "country") {

@@ -107,17 +107,33 @@ bool trained_on_gpu(const RunRecord& run) {
   return device.rfind("cuda", 0) == 0;
 }
 
+/// "2 ranks on 1 machine" for a data-parallel run (run.json "distributed"), "" for one process.
+std::string data_parallel_text(const RunRecord& run) {
+  if (!run.run_info.is_object() || !run.run_info.contains("distributed")) return "";
+  const auto& d = run.run_info.at("distributed");
+  const auto ranks = static_cast<int64_t>(json_double(d, "world_size"));
+  const auto machines = static_cast<int64_t>(json_double(d, "machines"));
+  return fmt::format("{} on {}", plural(ranks, "rank", "ranks"),
+                     plural(machines, "machine", "machines"));
+}
+
 std::string hardware_used(const RunRecord& run, const CardEnvironment& ce) {
   if (!ce.env.is_object()) return "unknown";
+  const std::string parallel = data_parallel_text(run);
+  // env.json describes rank 0's machine only.
+  const std::string suffix =
+      parallel.empty() ? "" : "; data-parallel, " + parallel + " (rank 0's machine shown)";
   if (trained_on_gpu(run)) {
     const auto gpus = gpu_texts(ce.env);
-    if (!gpus.empty())
-      return fmt::format("{} x {}", gpus.size(), json_string(ce.env.at("gpus")[0], "name"));
+    if (!gpus.empty()) {
+      return fmt::format("{} x {}{}", gpus.size(), json_string(ce.env.at("gpus")[0], "name"),
+                         suffix);
+    }
   }
   const std::string cpu = ce.env.contains("cpu") ? json_string(ce.env.at("cpu"), "model") : "";
   const std::string threads = run.info_text("threads");
-  return fmt::format("{} CPU{}", energy::display_cpu_name(cpu),
-                     threads.empty() ? "" : fmt::format(", {} thread(s)", threads));
+  return fmt::format("{} CPU{}{}", energy::display_cpu_name(cpu),
+                     threads.empty() ? "" : fmt::format(", {} thread(s)", threads), suffix);
 }
 
 std::string pretrained_source(const RunRecord& run) {
@@ -243,9 +259,15 @@ Phases e2am_phases(const RunRecord& run) {
     p.markdown += fmt::format(
         "- **Sparse Regularisation:** L1 penalty λ·Σ|W| with λ = {} on the trainable weights{}.\n",
         markdown_text(run.config_text("l1")),
-        run.sparsity >= 0 ? fmt::format("; {}% of the weights are zero at the end",
-                                        format_fixed(run.sparsity * 100, 2))
-                          : "");
+        run.sparsity >= 0
+            ? fmt::format("; at the end {}% of the weights (of its convolution and linear "
+                          "layers) are below {} in magnitude (near zero; none is pruned)",
+                          format_fixed(run.sparsity * 100, 2),
+                          markdown_text(fmt::format(
+                              "{:g}", run.metrics.is_object()
+                                          ? run.metrics.value("sparsity_threshold", 1e-3)
+                                          : 1e-3)))
+            : "");
   } else {
     p.not_applied.push_back("L1 sparse regularisation (l1: 0)");
   }
@@ -283,7 +305,21 @@ std::string environment_section(const RunRecord& run, const CardEnvironment& ce)
   const std::string threads = run.info_text("threads");
   rows.emplace_back("Training device",
                     (device.empty() ? "unknown" : device) +
-                        (threads.empty() ? "" : fmt::format(", {} CPU thread(s)", threads)));
+                        (threads.empty() ? "" : fmt::format(", {} CPU thread(s)", threads)) +
+                        (data_parallel_text(run).empty() ? "" : " per rank"));
+  if (const std::string parallel = data_parallel_text(run); !parallel.empty()) {
+    const auto& d = run.run_info.at("distributed");
+    std::string text = parallel + fmt::format(" ({}, launched as {}", json_string(d, "backend"),
+                                              json_string(d, "launcher"));
+    if (d.contains("machine_names") && d.at("machine_names").is_array()) {
+      std::string names;
+      for (const auto& n : d.at("machine_names")) {
+        names += (names.empty() ? "" : ", ") + (n.is_string() ? n.get<std::string>() : n.dump());
+      }
+      text += "; machines " + names;
+    }
+    rows.emplace_back("Data parallel", text + ")");
+  }
   std::string data = dataset_name(run.data).pretty;
   const std::string train_n = info_count(run, "train_samples");
   if (!train_n.empty()) {
@@ -323,11 +359,20 @@ std::string statistics_section(const RunRecord& run) {
   out += fmt::format("| Final Accuracy | {} |\n", format_accuracy(run.accuracy));
   if (std::isfinite(run.macro_f1))
     out += fmt::format("| Macro-F1 | {} |\n", format_fixed(run.macro_f1, 4));
-  if (std::isfinite(run.top5))
+  // Top-5 says nothing with 5 classes or fewer (every model scores 1).
+  const std::string classes = run.info_text("num_classes");
+  const bool top5_informative =
+      classes.empty() ? run.classes.empty() || run.classes.size() > 5 : std::stod(classes) > 5;
+  if (std::isfinite(run.top5) && top5_informative)
     out += fmt::format("| Top-5 Accuracy | {} |\n", format_fixed(run.top5, 4));
+  // energy_j is what the meters saw; energy_kwh (and CO2) include the PUE, as in emissions.csv.
+  const double pue = run.carbon.pue > 0 ? run.carbon.pue : 1.0;
   out += fmt::format(
-      "| Total Energy Consumed | {} J ({} kWh){} |\n", format_energy_j(run.energy_j),
-      format_quantity(run.energy_kwh),
+      "| Total Energy Consumed | {} J ({} kWh{}){} |\n", format_energy_j(run.energy_j),
+      format_quantity(run.energy_j / 3.6e6),
+      pue == 1.0 ? ""
+                 : fmt::format("; {} kWh with PUE {}", format_quantity(run.energy_kwh),
+                               format_fixed(pue, 2)),
       measured ? ", measured" : ", " + markdown_text(run.energy_source) + " (not all measured)");
   if (run.metrics.contains("upstream_energy_j") &&
       run.metrics.at("upstream_energy_j").is_number()) {
@@ -468,11 +513,16 @@ std::string render_model_card(const RunRecord& run, const RunRecord& baseline,
       "This model is part of Project EDEN (Energy-Driven Evolution of Networks), implementing the "
       "E2AM (Energy Efficient Advanced Model) Framework. The goal is to shift AI benchmarking from "
       "pure accuracy to Green SOTA — maximising predictive power per Joule consumed. ";
+  const std::string parallel = data_parallel_text(run);
   out += fmt::format(
-      "This card describes a {} ({} parameters) trained for {} on {}; its energy "
-      "and CO₂ cover every epoch of the run, training and evaluation.\n\n",
+      "This card describes a {} ({} parameters) trained for {} on {}{}; its energy "
+      "and CO₂ cover every epoch of the run, training and evaluation{}.\n\n",
       markdown_text(run.model), format_thousands(static_cast<double>(run.parameters)),
-      plural(run.epochs_completed, "epoch", "epochs"), markdown_text(data.pretty));
+      plural(run.epochs_completed, "epoch", "epochs"), markdown_text(data.pretty),
+      parallel.empty() ? "" : ", data-parallel on " + parallel,
+      parallel.empty() ? ""
+                       : ", summed over the ranks with each machine's CPU and DRAM counters "
+                         "read once");
   out += fmt::format("**Applied Technique:** {}\n\n", markdown_text(technique_headline(phases)));
 
   out += "## Profiling Environment\n\n" + environment_section(run, ce) + "\n";
@@ -490,11 +540,14 @@ std::string render_model_card(const RunRecord& run, const RunRecord& baseline,
     }
     out += fmt::format("\nNot applied in this run: {}.\n", off);
   }
-  out += fmt::format("\nOptimizer {}, peak learning rate {}, {} schedule, batch size {}.\n\n",
-                     markdown_text(run.config_text("optimizer", "?")),
-                     markdown_text(run.config_text("lr", "?")),
-                     markdown_text(run.config_text("schedule", "?")),
-                     markdown_text(run.config_text("batch_size", "?")));
+  out += fmt::format(
+      "\nOptimizer {}, peak learning rate {}, {} schedule, batch size {}{}.\n\n",
+      markdown_text(run.config_text("optimizer", "?")), markdown_text(run.config_text("lr", "?")),
+      markdown_text(run.config_text("schedule", "?")),
+      markdown_text(run.config_text("batch_size", "?")),
+      parallel.empty()
+          ? ""
+          : fmt::format(" per rank (effective batch {})", info_count(run, "effective_batch")));
 
   out += "## Training Statistics\n\n" + statistics_section(run) + "\n";
   out += figures_section(figures);

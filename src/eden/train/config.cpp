@@ -12,6 +12,7 @@
 #include "eden/data/image_folder.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
+#include "eden/util/yaml_keys.h"
 
 namespace eden::train {
 namespace {
@@ -126,7 +127,9 @@ std::vector<ConfigField> make_fields() {
   const double inf = HUGE_VAL;
   return {
       string_field("model", &C::model, "model architecture (see 'eden models')"),
-      string_field("data", &C::data, "data folder (MNIST/Fashion-MNIST IDX files)"),
+      string_field("data", &C::data,
+                   "data folder: MNIST/Fashion-MNIST IDX files, CIFAR-10/100 binaries, or "
+                   "class folders of JPEG/PNG images (see --data-format)"),
       string_field("out", &C::out, "run directory (default runs/<model>-<time>)"),
       string_field("pretrained", &C::pretrained,
                    "initial weights: .safetensors (timm, EDEN) or torch.save file (torchvision, "
@@ -253,6 +256,7 @@ TrainConfig parse_config_yaml(const std::string& text, const std::string& what, 
   }
   if (root.IsNull()) return base;
   EDEN_CHECK(root.IsMap(), what, ": expected a mapping of settings (key: value)");
+  check_unique_keys(root, what);
   for (const auto& kv : root) {
     const auto key = kv.first.as<std::string>();
     const auto& fields = config_fields();
