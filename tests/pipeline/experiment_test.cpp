@@ -32,6 +32,18 @@ TEST(Experiment, CommonAppliesAndStagesOverrideIt) {
   EXPECT_DOUBLE_EQ(cfg.candidate.lr, 0.01);
 }
 
+TEST(Experiment, CardSectionSetsTheCardsMetadata) {
+  const auto cfg = parse_experiment_yaml(
+      "baseline: {model: resnet18}\ncandidate: {model: small_cnn}\n"
+      "card: {license: mit, base_model: org/backbone, hub_id: org/model}\n",
+      "x.yaml");
+  EXPECT_EQ(cfg.card_license, "mit");
+  EXPECT_EQ(cfg.card_base_model, "org/backbone");
+  EXPECT_EQ(cfg.card_hub_id, "org/model");
+  EXPECT_THROW(parse_experiment_yaml("baseline: {}\ncandidate: {}\ncard: {licence: mit}\n", "x"),
+               eden::Error);
+}
+
 TEST(Experiment, MalformedFilesAreRejectedWithTheReason) {
   auto error = [](const std::string& yaml) {
     try {

@@ -46,7 +46,9 @@ struct FakeRun {
   bool with_env = true;
   bool with_run_info = true;
   std::string started_at = "2025-03-01T10:00:00Z";
-  int ranks = 1;  // > 1: run.json "distributed", as a data-parallel run writes it
+  int ranks = 1;             // > 1: run.json "distributed", as a data-parallel run writes it
+  std::string class_subset;  // config.yaml "classes" (not written when empty)
+  int eval_limit = 0;
   std::vector<std::string> machines = {"node-a"};
 
   double co2_kg() const { return energy_j / 3.6e6 * intensity_g_per_kwh / 1000.0; }
@@ -145,6 +147,8 @@ inline fs::path write_fake_run(const fs::path& dir, const FakeRun& run) {
       run.unfreeze_epoch, run.amp ? "true" : "false", run.l1 > 0 ? fmt::format("{}", run.l1) : "0",
       quoted(run.country_iso3));
   if (!run.pretrained.empty()) config += "pretrained: " + quoted(run.pretrained) + "\n";
+  if (!run.class_subset.empty()) config += "classes: " + quoted(run.class_subset) + "\n";
+  if (run.eval_limit > 0) config += fmt::format("eval_limit: {}\n", run.eval_limit);
   write_text(dir / "config.yaml", config);
 
   std::string log =

@@ -95,7 +95,7 @@ TEST_F(ModelCardTest, FrontMatterParsesFieldByField) {
   bool model_tag = false;
   for (const auto& tag : y["tags"]) model_tag = model_tag || tag.as<std::string>() == fake.model;
   EXPECT_TRUE(model_tag);
-  EXPECT_EQ(y["datasets"][0].as<std::string>(), "fashion_mnist");
+  EXPECT_EQ(y["datasets"][0].as<std::string>(), "zalando-datasets/fashion_mnist");  // the Hub's id
   EXPECT_EQ(y["metrics"][0].as<std::string>(), "accuracy");
   EXPECT_EQ(y["metrics"][1].as<std::string>(), "f1");
 
@@ -111,7 +111,9 @@ TEST_F(ModelCardTest, FrontMatterParsesFieldByField) {
   EXPECT_EQ(entry["name"].as<std::string>(), "EDEN-mobilevitv3_xxs-Fashion-MNIST");
   const auto result = entry["results"][0];
   EXPECT_EQ(result["task"]["type"].as<std::string>(), "image-classification");
-  EXPECT_EQ(result["dataset"]["type"].as<std::string>(), "fashion_mnist");
+  EXPECT_EQ(result["dataset"]["type"].as<std::string>(), "zalando-datasets/fashion_mnist");
+  EXPECT_FALSE(result["dataset"]["args"]) << "the whole test split: no args";
+  EXPECT_FALSE(y["license"]);
   EXPECT_EQ(result["dataset"]["name"].as<std::string>(), "Fashion-MNIST");
   EXPECT_EQ(result["dataset"]["split"].as<std::string>(), "test");
   EXPECT_EQ(result["metrics"][0]["type"].as<std::string>(), "accuracy");
@@ -274,6 +276,37 @@ TEST_F(ModelCardTest, SaysWhatSparsityMeansAndLeavesOutAMeaninglessTop5) {
   const auto six = r::load_run(t::write_fake_run(root_ / "six", many));
   EXPECT_TRUE(contains(r::render_model_card(six, baseline(), {}, kBothFigures),
                        "| Top-5 Accuracy | 0.9950 |"));
+}
+
+TEST_F(ModelCardTest, SaysWhatWasEvaluatedAndTheLicenseAndBaseModel) {
+  t::FakeRun fake = e2am_run();
+  fake.class_subset = "5,6,7,8,9";
+  fake.eval_limit = 512;
+  const auto run = r::load_run(t::write_fake_run(root_ / "subset", fake));
+  r::CardOptions options;
+  options.license = "apache-2.0";
+  options.base_model = "eden-org/mobilevitv3-xxs-upstream";
+  const std::string card = r::render_model_card(run, baseline(), options, kBothFigures);
+  const YAML::Node y = YAML::Load(front_matter(card));
+  const auto dataset = y["model-index"][0]["results"][0]["dataset"];
+  EXPECT_EQ(dataset["name"].as<std::string>(),
+            "Fashion-MNIST (classes 5,6,7,8,9 only; the first 512 test images)");
+  EXPECT_EQ(dataset["args"]["classes"].as<std::string>(), "5,6,7,8,9");
+  EXPECT_EQ(dataset["args"]["test_images"].as<int>(), 512);
+  EXPECT_EQ(y["license"].as<std::string>(), "apache-2.0");
+  EXPECT_EQ(y["base_model"].as<std::string>(), "eden-org/mobilevitv3-xxs-upstream");
+  EXPECT_TRUE(contains(card, "not comparable with results on the full benchmark")) << card;
+  EXPECT_TRUE(contains(card,
+                       "(test split, 10,000 images: classes 5,6,7,8,9 only; the first 512 "
+                       "test images)"))
+      << card;
+  // A local backbone is named as such, not passed off as a Hub model.
+  const std::string local = r::render_model_card(run, baseline(), {}, kBothFigures);
+  EXPECT_FALSE(YAML::Load(front_matter(local))["base_model"]);
+  EXPECT_TRUE(contains(local,
+                       "Base model: the backbone in runs/pretrain-five-classes/checkpoint.pt "
+                       "(local weights, not a Hub model"))
+      << local;
 }
 
 TEST_F(ModelCardTest, StatesRanksAndMachinesOfADataParallelRun) {

@@ -100,6 +100,36 @@ TEST_F(OverviewTest, RanksRunsAndComparesThemWithTheBaseline) {
   EXPECT_NE(r::overview_markdown(ov).find("## Skipped folders\n\n- broken: "), std::string::npos);
 }
 
+TEST_F(OverviewTest, RunsOfAnotherTaskAreShownApartNeverOnTheSameFront) {
+  // As `eden run` leaves it: an upstream run on classes 0-4 next to the runs on classes 5-9.
+  t::FakeRun upstream;
+  upstream.model = "mobilevitv3_xxs";
+  upstream.accuracy = 0.99;  // would dominate everything if it were on the same axis
+  upstream.energy_j = 1000.0;
+  upstream.class_subset = "0,1,2,3,4";
+  t::write_fake_run(project_ / "upstream", upstream);
+  r::OverviewOptions o;
+  o.baseline = project_ / "resnet50";
+  const r::Overview ov = r::build_overview(project_, o);
+  ASSERT_EQ(ov.rows.size(), 5u);
+  EXPECT_EQ(ov.rows.back().label, "upstream");  // after the baseline's task
+  EXPECT_EQ(ov.rows.back().task, "fashion-mnist · classes 0,1,2,3,4 · 28 px");
+  EXPECT_EQ(ov.rows[0].task, "fashion-mnist · 28 px");
+  EXPECT_TRUE(ov.rows.back().pareto) << "alone on its own task's front";
+  EXPECT_FALSE(ov.rows.back().delta.has_value()) << "no EAG across tasks";
+  for (size_t i = 0; i + 1 < ov.rows.size(); ++i) {
+    if (ov.rows[i].label != "sweep/wasteful") EXPECT_TRUE(ov.rows[i].pareto) << ov.rows[i].label;
+  }
+  for (const auto& p : r::overview_points(ov)) {
+    EXPECT_EQ(p.label.find("upstream"), std::string::npos) << "another task in the figure";
+  }
+  EXPECT_EQ(r::overview_points(ov).size(), 4u);
+  const std::string md = r::overview_markdown(ov);
+  EXPECT_NE(md.find("## Runs of other tasks"), std::string::npos) << md;
+  EXPECT_NE(md.find("Task: fashion-mnist · classes 0,1,2,3,4 · 28 px."), std::string::npos) << md;
+  EXPECT_NE(r::overview_csv(ov).find("another-task"), std::string::npos);
+}
+
 TEST_F(OverviewTest, BaselineMayLieOutsideTheProject) {
   t::FakeRun outside;
   outside.model = "vit_huge";

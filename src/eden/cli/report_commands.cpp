@@ -43,6 +43,8 @@ struct CardArgs {
   std::string baseline;
   std::string title;
   std::string hub_id;
+  std::string license;
+  std::string base_model;
   std::string project;
   bool no_figures = false;
 };
@@ -53,6 +55,8 @@ int run_card(const CardArgs& args) {
   report::CardOptions options;
   options.title = args.title;
   options.hub_id = args.hub_id;
+  options.license = args.license;
+  options.base_model = args.base_model;
   options.project_dir = args.project;
   options.draw_figures = !args.no_figures;
   if (!run.has_env()) options.fallback_env = energy::probe_environment().json();
@@ -118,6 +122,10 @@ void register_card_command(CLI::App& root, int& exit_code) {
   sub->add_option("--title", args->title, "card title (default EDEN-<model>-<data set>)");
   sub->add_option("--hub-id", args->hub_id,
                   "Hugging Face repository id (user/name) for model-index and the citation");
+  sub->add_option("--license", args->license,
+                  "license id for the card's metadata (the Hub's ids, e.g. apache-2.0, mit)");
+  sub->add_option("--base-model", args->base_model,
+                  "Hub id of the model this one was fine-tuned from (base_model)");
   sub->add_option("--project", args->project,
                   "folder of the project's runs for the overview figure (default: the run's "
                   "parent folder)");

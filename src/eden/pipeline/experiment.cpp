@@ -92,9 +92,9 @@ ExperimentConfig parse_experiment_yaml(const std::string& text, const std::strin
   for (const auto& kv : root) {
     const auto key = kv.first.as<std::string>();
     EDEN_CHECK(key == "name" || key == "out" || key == "common" || key == "upstream" ||
-                   key == "baseline" || key == "candidate",
+                   key == "baseline" || key == "candidate" || key == "card",
                what, ": unknown key '", key,
-               "' (expected name, out, common, upstream, baseline, candidate)");
+               "' (expected name, out, common, upstream, baseline, candidate, card)");
   }
   EDEN_CHECK(root["baseline"] && root["candidate"], what,
              ": an experiment needs 'baseline' and 'candidate' sections");
@@ -106,6 +106,24 @@ ExperimentConfig parse_experiment_yaml(const std::string& text, const std::strin
   if (root["upstream"]) cfg.upstream = stage_config(common, root["upstream"], what + ": upstream");
   cfg.baseline = stage_config(common, root["baseline"], what + ": baseline");
   cfg.candidate = stage_config(common, root["candidate"], what + ": candidate");
+  if (const YAML::Node card = root["card"]) {
+    EDEN_CHECK(card.IsMap(), what, ": 'card' must be a mapping (license, base_model, hub_id)");
+    for (const auto& kv : card) {
+      const auto key = kv.first.as<std::string>();
+      EDEN_CHECK(kv.second.IsScalar(), what, ": card: '", key, "' must be a single value");
+      const auto value = kv.second.as<std::string>();
+      if (key == "license") {
+        cfg.card_license = value;
+      } else if (key == "base_model") {
+        cfg.card_base_model = value;
+      } else if (key == "hub_id") {
+        cfg.card_hub_id = value;
+      } else {
+        EDEN_CHECK(false, what, ": card: unknown key '", key,
+                   "' (expected license, base_model, hub_id)");
+      }
+    }
+  }
   return cfg;
 }
 
@@ -204,6 +222,9 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const train::RunOpt
   const auto table = report::write_green_delta(delta, cand, base, r.candidate_dir);
   report::CardOptions card_options;
   card_options.project_dir = r.dir;
+  card_options.license = cfg.card_license;
+  card_options.base_model = cfg.card_base_model;
+  card_options.hub_id = cfg.card_hub_id;
   const auto card = report::write_model_card(cand, base, card_options);
   report::OverviewOptions overview_options;
   overview_options.baseline = r.baseline_dir;

@@ -17,14 +17,19 @@ struct ExperimentConfig {
   std::string name = "eden-experiment";
   std::string out;     // experiment directory; empty = runs/<name>-<UTC time>
   std::string source;  // the YAML file it came from; empty for the embedded default
+  /// `card:` mapping: the candidate's model card metadata (all optional).
+  std::string card_license;     // license
+  std::string card_base_model;  // base_model
+  std::string card_hub_id;      // hub_id
   /// Trains the candidate's backbone (e.g. on other classes); its energy is upstream energy.
   std::optional<train::TrainConfig> upstream;
   train::TrainConfig baseline;
   train::TrainConfig candidate;
 };
 
-/// Parses the experiment YAML: `name`, `out`, a `common` mapping applied to every run, and
-/// `upstream` (optional), `baseline`, `candidate` mappings of TrainConfig keys.
+/// Parses the experiment YAML: `name`, `out`, a `common` mapping applied to every run,
+/// `upstream` (optional), `baseline`, `candidate` mappings of TrainConfig keys, and `card`
+/// (optional: license, base_model, hub_id of the candidate's model card).
 ExperimentConfig parse_experiment_yaml(const std::string& text, const std::string& what);
 ExperimentConfig load_experiment(const std::filesystem::path& path);
 

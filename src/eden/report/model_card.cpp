@@ -29,11 +29,39 @@ struct DatasetName {
   std::string pretty;
 };
 
+/// The data set as the Hub names it now (its datasets moved under their authors' namespaces).
 DatasetName dataset_name(const std::string& data) {
-  if (data == "fashion-mnist" || data == "fashion_mnist") return {"fashion_mnist", "Fashion-MNIST"};
-  if (data == "mnist") return {"mnist", "MNIST"};
+  if (data == "fashion-mnist" || data == "fashion_mnist")
+    return {"zalando-datasets/fashion_mnist", "Fashion-MNIST"};
+  if (data == "mnist") return {"ylecun/mnist", "MNIST"};
+  if (data == "cifar-10") return {"uoft-cs/cifar10", "CIFAR-10"};
+  if (data == "cifar-100") return {"uoft-cs/cifar100", "CIFAR-100"};
   if (data.empty()) return {"unknown", "unknown data set"};
   return {data, data};
+}
+
+/// What the reported accuracy was measured on, when it is less than the data set's test split:
+/// a class subset (config `classes`) and/or the first N test images (`eval_limit`).
+struct Evaluated {
+  std::string classes;     // "5,6,7,8,9", or empty: every class
+  int64_t eval_limit = 0;  // 0: the whole split
+  bool subset() const { return !classes.empty() || eval_limit > 0; }
+  /// "classes 5,6,7,8,9 only; the first 512 test images", or "".
+  std::string text() const {
+    std::string t = classes.empty() ? "" : "classes " + classes + " only";
+    if (eval_limit > 0) {
+      t += fmt::format("{}the first {} test images", t.empty() ? "" : "; ", eval_limit);
+    }
+    return t;
+  }
+};
+
+Evaluated evaluated(const RunRecord& run) {
+  Evaluated e;
+  e.classes = run.config_text("classes");
+  if (e.classes == "none" || e.classes == "all") e.classes.clear();
+  e.eval_limit = static_cast<int64_t>(run.config_number("eval_limit", 0.0));
+  return e;
 }
 
 std::string json_string(const nlohmann::json& j, const std::string& key) {
@@ -444,6 +472,9 @@ std::string model_card_front_matter(const RunRecord& run, const RunRecord& basel
   y += "pipeline_tag: image-classification\n";
   y += "tags:\n- eden\n- e2am\n- green-ai\n- energy-efficiency\n- image-classification\n";
   y += fmt::format("- {}\n", yaml_string(run.model));
+  if (!options.license.empty()) y += fmt::format("license: {}\n", yaml_string(options.license));
+  if (!options.base_model.empty())
+    y += fmt::format("base_model: {}\n", yaml_string(options.base_model));
   y += fmt::format("datasets:\n- {}\n", yaml_string(data.hub_id));
   y += "metrics:\n- accuracy\n";
   if (std::isfinite(run.macro_f1)) y += "- f1\n";
@@ -461,8 +492,17 @@ std::string model_card_front_matter(const RunRecord& run, const RunRecord& basel
   y += fmt::format("- name: {}\n", yaml_string(name));
   y +=
       "  results:\n  - task:\n      type: image-classification\n      name: Image Classification\n";
+  // A class subset or a limited test set is not the data set's benchmark: the name and the
+  // args say so, so the Hub does not show the score as one on the full test split.
+  const Evaluated ev = evaluated(run);
   y += fmt::format("    dataset:\n      type: {}\n      name: {}\n      split: test\n",
-                   yaml_string(data.hub_id), yaml_string(data.pretty));
+                   yaml_string(data.hub_id),
+                   yaml_string(ev.subset() ? data.pretty + " (" + ev.text() + ")" : data.pretty));
+  if (ev.subset()) {
+    y += "      args:\n";
+    if (!ev.classes.empty()) y += fmt::format("        classes: {}\n", yaml_string(ev.classes));
+    if (ev.eval_limit > 0) y += fmt::format("        test_images: {}\n", ev.eval_limit);
+  }
   y += "    metrics:\n";
   y += fmt::format("    - type: accuracy\n      value: {}\n      name: Accuracy\n",
                    yaml_number(run.accuracy));
@@ -562,13 +602,28 @@ std::string render_model_card(const RunRecord& run, const RunRecord& baseline,
 
   out += "## Evaluation results\n\n";
   const std::string eval_n = info_count(run, "eval_samples");
-  const std::string split =
-      eval_n.empty() ? "test split" : fmt::format("test split, {} images", eval_n);
+  const Evaluated ev = evaluated(run);
+  std::string split = eval_n.empty() ? "test split" : fmt::format("test split, {} images", eval_n);
+  if (ev.subset()) split += ": " + ev.text();
   out += fmt::format("- Accuracy on {} ({}): {} (self-reported)\n", markdown_text(data.pretty),
                      split, format_fixed(run.accuracy, 4));
   if (std::isfinite(run.macro_f1)) {
     out += fmt::format("- F1 Score (macro) on {} ({}): {} (self-reported)\n",
                        markdown_text(data.pretty), split, format_fixed(run.macro_f1, 4));
+  }
+  if (ev.subset()) {
+    out += fmt::format(
+        "\n> These scores are on {} of the {} test split, not on the whole of it: they are not "
+        "comparable with results on the full benchmark.\n",
+        markdown_text(ev.text()), markdown_text(data.pretty));
+  }
+  if (const std::string source = pretrained_source(run); !source.empty()) {
+    out += fmt::format("\nBase model: {}.\n",
+                       options.base_model.empty()
+                           ? "the backbone in " + markdown_text(source) +
+                                 " (local weights, not a Hub model; set base_model with "
+                                 "`eden card --base-model` when they are published)"
+                           : markdown_text(options.base_model));
   }
   out += "\n## Cite This Research\n\n```bibtex\n";
   out += fmt::format("@misc{{eden_{}_{},\n", identifier(run.model, "model"),

@@ -19,8 +19,10 @@ namespace eden::report {
 const std::vector<std::string>& pretrained_config_keys();
 
 struct CardOptions {
-  std::string title;   // default "EDEN-<model>-<data set>"
-  std::string hub_id;  // "user/name" on the Hub: model-index name and citation URL; optional
+  std::string title;       // default "EDEN-<model>-<data set>"
+  std::string hub_id;      // "user/name" on the Hub: model-index name and citation URL; optional
+  std::string license;     // the Hub's license id (e.g. "apache-2.0"); omitted when empty
+  std::string base_model;  // the Hub id of the model this one was fine-tuned from; optional
   /// The profiling environment to show when the run has no env.json (`eden env --json` of the
   /// machine writing the card); the card then says whose machine it is. Null: "unknown".
   nlohmann::json fallback_env;

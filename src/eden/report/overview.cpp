@@ -74,6 +74,19 @@ std::vector<fs::path> find_runs(const fs::path& root, int max_depth) {
   return runs;
 }
 
+std::string task_of(const RunRecord& run) {
+  std::string task = run.data.empty() ? "unknown data" : run.data;
+  std::string classes = run.config_text("classes");
+  if (!classes.empty() && classes != "none" && classes != "all") task += " · classes " + classes;
+  if (run.run_info.is_object() && run.run_info.contains("image_shape") &&
+      run.run_info.at("image_shape").is_array() && run.run_info.at("image_shape").size() == 3) {
+    task += " · " + run.run_info.at("image_shape")[1].dump() + " px";
+  }
+  const auto limit = static_cast<int64_t>(run.config_number("eval_limit", 0.0));
+  if (limit > 0) task += fmt::format(" · first {} test images", limit);
+  return task;
+}
+
 Overview build_overview(const fs::path& root, const OverviewOptions& options) {
   Overview ov;
   ov.root = root;
@@ -104,32 +117,53 @@ Overview build_overview(const fs::path& root, const OverviewOptions& options) {
              ov.skipped.empty() ? std::string() : ", first error: " + ov.skipped.front().second,
              "); hint: a run directory is the --out folder of 'eden train'");
 
-  std::sort(ov.rows.begin(), ov.rows.end(), [](const OverviewRow& a, const OverviewRow& b) {
+  auto by_score = [](const OverviewRow& a, const OverviewRow& b) {
     if (a.run.accuracy != b.run.accuracy) return a.run.accuracy > b.run.accuracy;
     if (a.run.energy_j != b.run.energy_j) return a.run.energy_j < b.run.energy_j;
     return a.label < b.label;
-  });
+  };
+  for (auto& r : ov.rows) r.task = task_of(r.run);
+  std::sort(ov.rows.begin(), ov.rows.end(), by_score);
   if (options.baseline) {
-    for (std::size_t i = 0; i < ov.rows.size(); ++i) {
-      if (ov.rows[i].is_baseline) ov.baseline_index = i;
-    }
     ov.baseline_rule = "chosen with --baseline";
   } else {
-    ov.baseline_index = 0;  // rows are sorted: the most accurate, least energy among ties
-    ov.rows[0].is_baseline = true;
+    ov.rows[0].is_baseline = true;  // sorted: the most accurate, least energy among ties
     ov.baseline_rule = "the most accurate run (no --baseline given)";
   }
+  // The baseline's task first, the other tasks after it in order of their best run.
+  std::string base_task;
+  for (const auto& r : ov.rows) base_task = r.is_baseline ? r.task : base_task;
+  std::vector<std::string> tasks{base_task};
+  for (const auto& r : ov.rows) {
+    if (std::find(tasks.begin(), tasks.end(), r.task) == tasks.end()) tasks.push_back(r.task);
+  }
+  std::stable_sort(ov.rows.begin(), ov.rows.end(), [&](const OverviewRow& a, const OverviewRow& b) {
+    return std::find(tasks.begin(), tasks.end(), a.task) <
+           std::find(tasks.begin(), tasks.end(), b.task);
+  });
+  for (std::size_t i = 0; i < ov.rows.size(); ++i) {
+    if (ov.rows[i].is_baseline) ov.baseline_index = i;
+  }
 
-  std::vector<EnergyAccuracy> points;
-  for (const auto& r : ov.rows) points.push_back({r.run.energy_j, r.run.accuracy});
-  const std::vector<bool> front = pareto_front(points);
   const RunRecord& base = ov.rows[ov.baseline_index].run;
+  for (const auto& task : tasks) {  // one Pareto front per task
+    std::vector<std::size_t> members;
+    std::vector<EnergyAccuracy> points;
+    for (std::size_t i = 0; i < ov.rows.size(); ++i) {
+      if (ov.rows[i].task != task) continue;
+      members.push_back(i);
+      points.push_back({ov.rows[i].run.energy_j, ov.rows[i].run.accuracy});
+    }
+    const std::vector<bool> front = pareto_front(points);
+    for (std::size_t k = 0; k < members.size(); ++k) ov.rows[members[k]].pareto = front[k];
+  }
   for (std::size_t i = 0; i < ov.rows.size(); ++i) {
     auto& r = ov.rows[i];
-    r.pareto = front[i];
     r.accuracy_per_kj = r.run.energy_j > 0 ? r.run.accuracy / (r.run.energy_j / kJoulesPerKj)
                                            : std::numeric_limits<double>::quiet_NaN();
-    if (i != ov.baseline_index) r.delta = compare_runs(r.run, base, options.delta);
+    if (i != ov.baseline_index && r.task == base_task) {
+      r.delta = compare_runs(r.run, base, options.delta);
+    }
   }
   return ov;
 }
@@ -140,13 +174,23 @@ std::string overview_markdown(const Overview& ov, const std::string& figure) {
   out += fmt::format("{} run(s) under {}. Baseline for EAG: {} ({}), {}.\n\n", ov.rows.size(),
                      markdown_text(canonical_or_absolute(ov.root).filename().string()),
                      markdown_text(base.label), markdown_text(base.run.model), ov.baseline_rule);
-  out +=
+  const std::string header =
       "| # | Run | Model | Accuracy | Macro-F1 | Energy (J) | Energy source | CO₂ (kg) | "
       "EAG (ΔAcc/ΔJ) | Against the baseline | Accuracy per kJ | Pareto front |\n"
       "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  out += fmt::format("Task: {}.\n\n", markdown_text(base.task)) + header;
   for (std::size_t i = 0; i < ov.rows.size(); ++i) {
     const auto& r = ov.rows[i];
-    std::string eag = "—", versus = "baseline";
+    if (i > 0 && r.task != ov.rows[i - 1].task) {
+      if (ov.rows[i - 1].task == base.task) {
+        out +=
+            "\n## Runs of other tasks\n\nTheir accuracy is a score on other data, classes or "
+            "images: they are not compared with the baseline, and each task has its own Pareto "
+            "front.\n";
+      }
+      out += fmt::format("\nTask: {}.\n\n", markdown_text(r.task)) + header;
+    }
+    std::string eag = "—", versus = r.task == base.task ? "baseline" : "another task";
     if (r.delta) {
       eag = r.delta->eag_meaningful ? format_scientific(r.delta->eag, 5) : "n/a";
       versus = tradeoff_words(r.delta->tradeoff);
@@ -184,7 +228,7 @@ std::string overview_markdown(const Overview& ov, const std::string& figure) {
 
 std::string overview_csv(const Overview& ov) {
   std::string out =
-      "rank,run,model,data,accuracy,macro_f1,energy_j,energy_source,co2_kg,eag,tradeoff,"
+      "rank,run,model,data,task,accuracy,macro_f1,energy_j,energy_source,co2_kg,eag,tradeoff,"
       "accuracy_per_kj,pareto_front,baseline\n";
   for (std::size_t i = 0; i < ov.rows.size(); ++i) {
     const auto& r = ov.rows[i];
@@ -193,13 +237,16 @@ std::string overview_csv(const Overview& ov) {
         r.label,
         r.run.model,
         r.run.data,
+        r.task,
         csv_number(r.run.accuracy),
         csv_number(r.run.macro_f1),
         csv_number(r.run.energy_j),
         r.run.energy_source,
         csv_number(r.run.co2_kg),
         r.delta && r.delta->eag_meaningful ? csv_number(r.delta->eag) : "",
-        r.delta ? to_string(r.delta->tradeoff) : "baseline",
+        r.delta                                     ? to_string(r.delta->tradeoff)
+        : r.task == ov.rows[ov.baseline_index].task ? "baseline"
+                                                    : "another-task",
         csv_number(r.accuracy_per_kj),
         r.pareto ? "true" : "false",
         r.is_baseline ? "true" : "false",
@@ -214,7 +261,9 @@ std::string overview_csv(const Overview& ov) {
 
 std::vector<OverviewPoint> overview_points(const Overview& ov) {
   std::vector<OverviewPoint> points;
+  const std::string& task = ov.rows[ov.baseline_index].task;
   for (const auto& r : ov.rows) {
+    if (r.task != task) continue;  // another task's accuracy is not on this axis
     points.push_back(
         {r.label + " · " + r.run.model, r.run.energy_j, r.run.accuracy, r.is_baseline, r.pareto});
   }
@@ -229,11 +278,11 @@ OverviewFiles write_overview(const Overview& ov, const fs::path& out_dir) {
   std::string figure_name;
   if (figures_available(&files.figure_note)) {
     try {
-      files.figure =
-          plot_overview(overview_points(ov),
-                        fmt::format("{} run(s) in {}: training energy vs accuracy", ov.rows.size(),
-                                    canonical_or_absolute(ov.root).filename().string()),
-                        out_dir / "overview");
+      files.figure = plot_overview(
+          overview_points(ov),
+          fmt::format("{} run(s) in {}: training energy vs accuracy", overview_points(ov).size(),
+                      canonical_or_absolute(ov.root).filename().string()),
+          out_dir / "overview");
       figure_name = "overview.png";
     } catch (const Error& e) {
       files.figure_note = e.what();  // e.g. no run has energy: the leaderboard still stands

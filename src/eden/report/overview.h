@@ -21,18 +21,26 @@ struct OverviewOptions {
   int max_depth = 4;  // folder levels below the root searched for runs
 };
 
+/// What a run's accuracy is a score on: data set, class subset, image size and test-set
+/// limit ("fashion-mnist · classes 5,6,7,8,9 · 28 px"). Runs of different tasks are never
+/// compared: accuracies on other classes or images are not on one scale.
+std::string task_of(const RunRecord& run);
+
 struct OverviewRow {
   RunRecord run;
   std::string label;  // the run directory relative to the overview's root
+  std::string task;   // task_of(run)
   bool is_baseline = false;
-  bool pareto = false;              // on the (energy, accuracy) Pareto front
+  bool pareto = false;              // on the Pareto front of its task's runs
   std::optional<GreenDelta> delta;  // against the baseline; none for the baseline itself
   double accuracy_per_kj = 0.0;     // accuracy / (energy_j / 1000); NaN without energy
 };
 
 struct Overview {
   fs::path root;
-  std::vector<OverviewRow> rows;  // by accuracy (best first), then energy (least first)
+  /// The baseline's task first, then the other tasks; within a task by accuracy (best first),
+  /// then energy (least first). EAG is computed for the baseline's task only.
+  std::vector<OverviewRow> rows;
   std::size_t baseline_index = 0;
   std::string baseline_rule;                              // how the baseline was chosen, in words
   std::vector<std::pair<fs::path, std::string>> skipped;  // run folders that failed to load
@@ -51,7 +59,7 @@ Overview build_overview(const fs::path& root, const OverviewOptions& options = {
 std::string overview_markdown(const Overview& overview, const std::string& figure = "");
 /// The leaderboard as CSV (full-precision numbers, one row per run, best first).
 std::string overview_csv(const Overview& overview);
-/// The figure's points, labelled "<label> · <model>".
+/// The figure's points, labelled "<label> · <model>": the baseline's task only.
 std::vector<OverviewPoint> overview_points(const Overview& overview);
 
 struct OverviewFiles {
