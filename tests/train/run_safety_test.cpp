@@ -105,6 +105,34 @@ TEST_F(RunSafety, SigintStopsAtAStepKeepsTheEpochCountsTheEnergyAndResumes) {
               1e-5 * m["energy_j"].get<double>());
 }
 
+TEST_F(RunSafety, KillMinus9MidEpochIsCountedFromTheJournalOnResume) {
+  const auto out = dir_ / "run";
+  const pid_t pid = t::spawn("EDEN_ENERGY_JOURNAL_S=0.3 " + train_cmd(out, 3), dir_ / "run.log");
+  ASSERT_TRUE(t::wait_for_file(out / "checkpoint.pt")) << t::file_text(dir_ / "run.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // journal lines of epoch 2
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  EXPECT_EQ(t::wait_exit(pid).signal, SIGKILL);
+  ASSERT_EQ(log_rows(out), 1u);
+  const double committed_j = metrics_of(out)["energy_j"].get<double>();
+  const auto resumed = t::wait_exit(
+      t::spawn(std::string("EDEN_NO_PROGRESS=1 ") + EDEN_BINARY + " train --resume " + out.string(),
+               dir_ / "resume.log"));
+  const std::string said = t::file_text(dir_ / "resume.log");
+  ASSERT_EQ(resumed.code, 0) << said;
+  EXPECT_NE(said.find("counted as lost work"), std::string::npos) << said;
+  const auto m = metrics_of(out);
+  const double lost = m["energy_lost_j"].get<double>();
+  EXPECT_GT(lost, 0.0) << m.dump(2);
+  // Spent = the three finished epochs + the lost part of epoch 2: more than the work kept.
+  EXPECT_NEAR(m["energy_j"].get<double>(), log_energy_j(out) + lost,
+              1e-5 * m["energy_j"].get<double>());
+  EXPECT_GT(m["energy_j"].get<double>(), log_energy_j(out));
+  EXPECT_GT(committed_j + lost, committed_j);
+  double components_j = 0.0;
+  for (const auto& c : m["energy_components"]) components_j += c["energy_j"].get<double>();
+  EXPECT_NEAR(components_j, m["energy_j"].get<double>(), 1e-6 * components_j);
+}
+
 TEST_F(RunSafety, SigtermInTheFirstEpochSaysNothingCanBeResumed) {
   const auto out = dir_ / "run";
   const pid_t pid = t::spawn(train_cmd(out, 2), dir_ / "run.log");

@@ -174,6 +174,22 @@ Measurement EnergyMonitor::end_window(const std::string& name) {
   return measurement;
 }
 
+std::optional<Measurement> EnergyMonitor::peek_window(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);  // a sampler error stays for the owner's next call
+  const auto it = windows_.find(name);
+  if (it == windows_.end()) return std::nullopt;
+  const Snapshot begin = it->second;
+  const Snapshot now = read_locked();
+  Measurement measurement;
+  measurement.name = name;
+  measurement.start_s = begin.time_s;
+  measurement.duration_s = now.time_s - begin.time_s;
+  for (std::size_t i = 0; i < components_.size(); ++i) {
+    measurement.components.push_back({components_[i], now.energy_j[i] - begin.energy_j[i]});
+  }
+  return measurement;
+}
+
 void EnergyMonitor::cancel_window(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
   windows_.erase(name);

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +64,9 @@ class EnergyMonitor {
   void begin_window(const std::string& name);
   /// Closes window `name` and returns what it consumed; throws eden::Error if it is not open.
   Measurement end_window(const std::string& name);
+  /// What window `name` has consumed so far, leaving it open (no sync: for journals written
+  /// from another thread); nullopt when it is not open.
+  std::optional<Measurement> peek_window(const std::string& name);
   /// Closes window `name` without a result (no-op if it is not open).
   void cancel_window(const std::string& name);
   bool is_window_open(const std::string& name) const;

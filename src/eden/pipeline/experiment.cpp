@@ -14,21 +14,13 @@
 #include "eden/util/directory_lock.h"
 #include "eden/util/fs.h"
 #include "eden/util/interrupt.h"
+#include "eden/util/system.h"
 #include "eden/util/yaml_keys.h"
 
 namespace eden::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string utc_stamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
-  return buf;
-}
 
 train::TrainConfig stage_config(const YAML::Node& common, const YAML::Node& stage,
                                 const std::string& what) {
@@ -171,7 +163,9 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const train::RunOpt
   ExperimentResult r;
   r.wrote_files = train::writes_run_files(group);
   std::string dir =
-      cfg.out.empty() ? (fs::path("runs") / (cfg.name + "-" + utc_stamp())).string() : cfg.out;
+      cfg.out.empty()
+          ? (fs::path("runs") / (cfg.name + "-" + utc_timestamp("%Y%m%d-%H%M%S"))).string()
+          : cfg.out;
   if (group != nullptr) dir = group->all_gather_strings(dir).front();
   r.dir = dir;
   DirectoryLock lock;  // one experiment per directory; each stage also locks its run

@@ -3,7 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <set>
 
 #include "eden/energy/emissions_csv.h"
@@ -11,6 +16,7 @@
 #include "eden/train/run.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
+#include "eden/util/system.h"
 #include "eden/util/torch_compat.h"
 
 namespace eden::train {
@@ -61,6 +67,110 @@ EnergyRecorder::EnergyRecorder(std::filesystem::path run_dir, energy::CarbonOpti
     }
     rank_meters_ = group_->all_gather_strings(meters.empty() ? "none" : meters);
   }
+  if (group_ == nullptr || group_->rank() == 0) {  // the run directory's writer keeps it
+    double period_s = 5.0;
+    if (const char* env = std::getenv("EDEN_ENERGY_JOURNAL_S"); env != nullptr && *env != 0) {
+      period_s = std::strtod(env, nullptr);
+      EDEN_CHECK(period_s > 0.0 && period_s <= 10.0, "EDEN_ENERGY_JOURNAL_S=", env,
+                 ": expected seconds in (0, 10]");
+    }
+    // A fresh journal for this segment: its first line is what metrics.json (and a recovered
+    // loss) already count, so an older segment's lines are never counted twice.
+    const auto first = journal_state();
+    replace_file_atomic(dir_ / kJournal,
+                        [&](const fs::path& tmp) { std::ofstream(tmp) << first.dump() << "\n"; });
+    journal_ = std::thread([this, period_s] { journal_loop(period_s); });
+  }
+}
+
+EnergyRecorder::~EnergyRecorder() {
+  if (!journal_.joinable()) return;
+  {
+    const std::lock_guard<std::mutex> lock(journal_mutex_);
+    journal_stop_ = true;
+  }
+  journal_wake_.notify_all();
+  journal_.join();
+}
+
+nlohmann::json EnergyRecorder::journal_state() {
+  const std::lock_guard<std::mutex> lock(journal_mutex_);
+  std::map<std::string, double> component_j = totals_.component_j;
+  std::map<std::string, std::string> source = totals_.component_src;
+  double spent_j = totals_.energy_j;
+  double open_s = 0.0;
+  auto add = [&](const energy::Measurement& m) {
+    spent_j += m.energy_j();
+    for (const auto& c : m.components) {
+      component_j[c.component.key()] += c.energy_j;
+      source[c.component.key()] = energy::to_string(c.component.source);
+    }
+  };
+  if (pending_train_) add(train_);
+  if (pending_eval_) add(eval_);
+  for (const char* name : {"train", "eval"}) {
+    if (auto m = monitor_->peek_window(name)) {
+      add(*m);
+      open_s += m->duration_s;
+    }
+  }
+  nlohmann::json components = nlohmann::json::object();
+  for (const auto& [key, j] : component_j)
+    components[key] = {{"energy_j", j}, {"source", source[key]}};
+  return {{"time", utc_timestamp("%Y-%m-%dT%H:%M:%SZ")},
+          {"spent_j", spent_j},
+          {"open_window_s", open_s},
+          {"components", components}};
+}
+
+void EnergyRecorder::append_journal(const nlohmann::json& line) const {
+  const std::string text = line.dump() + "\n";
+  const int fd = ::open((dir_ / kJournal).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;  // best effort: the journal only refines a resume's energy
+  const ssize_t n = ::write(fd, text.data(), text.size());
+  (void)n;
+  ::fdatasync(fd);
+  ::close(fd);
+}
+
+void EnergyRecorder::journal_loop(double period_s) {
+  std::unique_lock<std::mutex> lock(journal_mutex_);
+  while (!journal_stop_) {
+    journal_wake_.wait_for(lock, std::chrono::duration<double>(period_s));
+    if (journal_stop_) break;
+    lock.unlock();
+    try {
+      append_journal(journal_state());
+    } catch (const std::exception& e) {  // a meter error: the training thread reports it
+      (void)e;
+    }
+    lock.lock();
+  }
+}
+
+EnergyTotals EnergyRecorder::recover_lost(const fs::path& run_dir, EnergyTotals previous) {
+  std::ifstream in(run_dir / kJournal);
+  nlohmann::json last;
+  for (std::string line; std::getline(in, line);) {
+    try {
+      last = nlohmann::json::parse(line);  // a line cut by the kill does not parse: skipped
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  if (!last.is_object() || !last.contains("spent_j")) return previous;
+  const double lost_j = last.value("spent_j", 0.0) - previous.energy_j;
+  if (lost_j <= 1e-9 * std::max(1.0, previous.energy_j)) return previous;
+  previous.energy_j += lost_j;
+  previous.lost_j += lost_j;
+  previous.lost_duration_s += last.value("open_window_s", 0.0);
+  previous.duration_s += last.value("open_window_s", 0.0);
+  const nlohmann::json components = last.value("components", nlohmann::json::object());
+  for (const auto& [key, c] : components.items()) {
+    const double j = c.value("energy_j", 0.0);
+    if (j > previous.component_j[key]) previous.component_j[key] = j;
+    previous.component_src[key] = c.value("source", std::string("estimated"));
+  }
+  return previous;
 }
 
 energy::Measurement EnergyRecorder::gather(const energy::Measurement& mine) {
@@ -95,20 +205,31 @@ void EnergyRecorder::on_train_begin(int64_t /*epoch*/, int64_t /*num_batches*/) 
   monitor_->begin_window("train");
 }
 void EnergyRecorder::on_train_end(int64_t /*epoch*/) {
-  train_ = gather(monitor_->end_window("train"));
+  auto m = gather(monitor_->end_window("train"));
+  const std::lock_guard<std::mutex> lock(journal_mutex_);
+  train_ = std::move(m);
+  pending_train_ = true;
 }
 void EnergyRecorder::on_eval_begin(int64_t /*epoch*/) {
   monitor_->begin_window("eval");
 }
 void EnergyRecorder::on_eval_end(int64_t /*epoch*/) {
-  eval_ = gather(monitor_->end_window("eval"));
+  auto m = gather(monitor_->end_window("eval"));
+  const std::lock_guard<std::mutex> lock(journal_mutex_);
+  eval_ = std::move(m);
+  pending_eval_ = true;
 }
 
 void EnergyRecorder::on_interrupted(int64_t /*epoch*/) {
   // Every rank stops at the same step (the stop is agreed), so the windows match for gather.
+  std::vector<energy::Measurement> closed;
   for (const char* name : {"train", "eval"}) {
-    if (!monitor_->is_window_open(name)) continue;
-    const auto m = gather(monitor_->end_window(name));
+    if (monitor_->is_window_open(name)) closed.push_back(gather(monitor_->end_window(name)));
+  }
+  const std::lock_guard<std::mutex> lock(journal_mutex_);
+  if (pending_train_) closed.push_back(train_);  // stopped in evaluation: its training is lost
+  pending_train_ = pending_eval_ = false;
+  for (const auto& m : closed) {
     lost_.duration_s += m.duration_s;
     lost_.components.insert(lost_.components.end(), m.components.begin(), m.components.end());
   }
@@ -130,8 +251,12 @@ void EnergyRecorder::record_epoch(report::CsvRow& row, nlohmann::json& metrics) 
   const double epoch_j = train_.energy_j() + eval_.energy_j();
   const double epoch_s = train_.duration_s + eval_.duration_s;
   std::map<std::string, std::string> epoch_src;
-  add_to_totals(train_, &epoch_src);
-  add_to_totals(eval_, &epoch_src);
+  {
+    const std::lock_guard<std::mutex> lock(journal_mutex_);
+    add_to_totals(train_, &epoch_src);
+    add_to_totals(eval_, &epoch_src);
+    pending_train_ = pending_eval_ = false;
+  }
   const auto run_carbon = energy::estimate_carbon(totals_.energy_j, carbon_);
   auto domain_j = [&](const std::string& domain) {
     return train_.energy_j(domain) + eval_.energy_j(domain);
@@ -165,11 +290,16 @@ void EnergyRecorder::record_epoch(report::CsvRow& row, nlohmann::json& metrics) 
 }
 
 void EnergyRecorder::record_lost(nlohmann::json& metrics) {
-  add_to_totals(lost_, nullptr);
-  totals_.lost_j += lost_.energy_j();
-  totals_.lost_duration_s += lost_.duration_s;
-  lost_ = {};
+  {
+    const std::lock_guard<std::mutex> lock(journal_mutex_);
+    add_to_totals(lost_, nullptr);
+    totals_.lost_j += lost_.energy_j();
+    totals_.lost_duration_s += lost_.duration_s;
+    lost_ = {};
+    pending_train_ = pending_eval_ = false;
+  }
   write_totals(metrics);
+  append_journal(journal_state());  // the stop's own line: nothing left to recover
 }
 
 void EnergyRecorder::write_totals(nlohmann::json& metrics) {

@@ -4,8 +4,11 @@
 
 #include <torch/torch.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +33,10 @@ struct EnergyTotals {
 
 class EnergyRecorder : public TrainerCallback {
  public:
+  /// energy_journal.jsonl in the run directory: a JSON line appended and fsynced every
+  /// journal period (5 s; EDEN_ENERGY_JOURNAL_S overrides it) with the energy spent so far,
+  /// finished epochs and the open window, so a resume after kill -9 counts the lost work.
+  static constexpr const char* kJournal = "energy_journal.jsonl";
   /// Starts the monitor (its sampler thread runs every `sample_period_s`).
   /// In a data-parallel run (`group` set; every rank constructs one, in the same order) each
   /// rank measures its own process and GPU, one rank per machine (the lowest on each
@@ -55,6 +62,15 @@ class EnergyRecorder : public TrainerCallback {
   /// energy_lost_j is its part), updates `metrics`, power.csv and emissions.csv.
   void record_lost(nlohmann::json& metrics);
 
+  /// On resume: adds to `previous` (from metrics.json) what the journal saw spent beyond it,
+  /// the energy of work a kill lost, as lost energy (energy_j, lost_j, components).
+  static EnergyTotals recover_lost(const std::filesystem::path& run_dir, EnergyTotals previous);
+
+  /// Stops the journal thread; never throws.
+  ~EnergyRecorder() override;
+  EnergyRecorder(const EnergyRecorder&) = delete;
+  EnergyRecorder& operator=(const EnergyRecorder&) = delete;
+
   /// Reads the totals a previous segment of the run left in metrics.json (zeros if none).
   static EnergyTotals totals_from_metrics(const nlohmann::json& metrics);
 
@@ -75,6 +91,16 @@ class EnergyRecorder : public TrainerCallback {
   EnergyTotals totals_;
   energy::Measurement train_, eval_;
   energy::Measurement lost_;  // the windows an interruption closed
+
+  /// The journal line now: totals, closed windows not yet recorded, open windows so far.
+  nlohmann::json journal_state();
+  void journal_loop(double period_s);
+  void append_journal(const nlohmann::json& line) const;
+  std::mutex journal_mutex_;  // guards totals_, train_, eval_ and pending_ against the thread
+  bool pending_train_ = false, pending_eval_ = false;  // closed, not yet in totals_
+  std::condition_variable journal_wake_;
+  bool journal_stop_ = false;
+  std::thread journal_;
   dist::ProcessGroup* group_ = nullptr;
   std::vector<std::string> rank_machine_;  // machine name per rank
   std::vector<double> rank_j_;             // energy per rank, this segment of the run

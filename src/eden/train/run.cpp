@@ -32,15 +32,6 @@
 namespace eden::train {
 namespace {
 
-std::string utc_timestamp(const char* format) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), format, &tm);
-  return buf;
-}
-
 std::string fmt_double(double v) {
   return fmt::format("{:.6g}", v);
 }
@@ -406,6 +397,15 @@ RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int6
   if (start_epoch > 0 && fs::exists(dir / RunFiles::kMetrics)) {
     previous = EnergyRecorder::totals_from_metrics(
         nlohmann::json::parse(read_file(dir / RunFiles::kMetrics)));
+    // A kill (-9, power loss) leaves no record but the journal: its energy was spent too.
+    const double before_j = previous.lost_j;
+    previous = EnergyRecorder::recover_lost(dir, previous);
+    if (previous.lost_j > before_j) {
+      std::fprintf(stderr,
+                   "energy: %.4g J spent after the last checkpoint by the interrupted run "
+                   "(energy_journal.jsonl) counted as lost work\n",
+                   previous.lost_j - before_j);
+    }
   }
   EnergyRecorder energy(dir, carbon, s.device, static_cast<double>(cfg.energy_interval_ms) / 1000.0,
                         previous, s.group);

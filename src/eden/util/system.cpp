@@ -1,6 +1,8 @@
 // Host facts: affinity-aware core count, terminal detection.
 #include "eden/util/system.h"
 
+#include <ctime>
+
 #include <sched.h>
 #include <unistd.h>
 
@@ -58,6 +60,15 @@ int64_t available_memory_bytes() {
     if (key == "MemAvailable:") return kib * 1024;
   }
   return 0;
+}
+
+std::string utc_timestamp(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), format, &tm);
+  return buf;
 }
 
 }  // namespace eden

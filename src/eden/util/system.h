@@ -9,6 +9,9 @@ namespace eden {
 /// Cores this process may run on (its affinity mask), at least 1.
 int usable_cpu_count();
 
+/// The current UTC time in strftime `format` (e.g. "%Y-%m-%dT%H:%M:%SZ").
+std::string utc_timestamp(const char* format);
+
 /// True when stderr is a terminal (progress bars) and not disabled by EDEN_NO_PROGRESS.
 bool stderr_is_terminal();
 
