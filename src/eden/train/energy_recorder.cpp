@@ -303,22 +303,27 @@ void EnergyRecorder::record_lost(nlohmann::json& metrics) {
 }
 
 void EnergyRecorder::write_totals(nlohmann::json& metrics) {
-  const auto run_carbon = energy::estimate_carbon(totals_.energy_j, carbon_);
+  EnergyTotals t;  // a copy: the journal thread reads the totals meanwhile
+  {
+    const std::lock_guard<std::mutex> lock(journal_mutex_);
+    t = totals_;
+  }
+  const auto run_carbon = energy::estimate_carbon(t.energy_j, carbon_);
   nlohmann::json components = nlohmann::json::array();
-  for (const auto& [key, j] : totals_.component_j) {
+  for (const auto& [key, j] : t.component_j) {
     const auto slash = key.find('/');
     components.push_back({{"device", key.substr(0, slash)},
                           {"domain", key.substr(slash + 1)},
-                          {"source", totals_.component_src[key]},
+                          {"source", t.component_src[key]},
                           {"energy_j", j}});
   }
-  metrics["energy_j"] = totals_.energy_j;
-  metrics["energy_lost_j"] = totals_.lost_j;
-  metrics["energy_lost_duration_s"] = totals_.lost_duration_s;
+  metrics["energy_j"] = t.energy_j;
+  metrics["energy_lost_j"] = t.lost_j;
+  metrics["energy_lost_duration_s"] = t.lost_duration_s;
   metrics["energy_kwh"] = run_carbon.energy_kwh;
   metrics["co2_kg"] = run_carbon.co2_kg;
-  metrics["energy_source"] = combined_source(totals_.component_src);
-  metrics["energy_duration_s"] = totals_.duration_s;
+  metrics["energy_source"] = combined_source(t.component_src);
+  metrics["energy_duration_s"] = t.duration_s;
   metrics["energy_components"] = components;
   metrics["carbon"] = energy::to_json(run_carbon);
   metrics["energy_meters"] = monitor_->describe();
@@ -346,21 +351,21 @@ void EnergyRecorder::write_totals(nlohmann::json& metrics) {
   std::vector<double> power(timeline.components().size());
   for (size_t s = 0; s < timeline.size(); ++s) {
     for (size_t c = 0; c < power.size(); ++c) power[c] = timeline.power_w(s, c);
-    shifted.append(timeline.time_s(s) + totals_.timeline_offset_s, power);
+    shifted.append(timeline.time_s(s) + t.timeline_offset_s, power);
   }
   shifted.append_csv((dir_ / RunFiles::kPower).string());
 
   // emissions.csv: one CodeCarbon row for the run so far, replaced atomically.
   energy::Measurement run;
   run.name = "run";
-  run.duration_s = totals_.duration_s;
-  for (const auto& c : totals_.component_j) {
+  run.duration_s = t.duration_s;
+  for (const auto& c : t.component_j) {
     energy::ComponentEnergy ce;
     const auto slash = c.first.find('/');
     ce.component.device = c.first.substr(0, slash);
     ce.component.domain = c.first.substr(slash + 1);
-    ce.component.source = totals_.component_src[c.first] == "measured" ? energy::Source::measured
-                                                                       : energy::Source::estimated;
+    ce.component.source = t.component_src[c.first] == "measured" ? energy::Source::measured
+                                                                 : energy::Source::estimated;
     ce.energy_j = c.second;
     run.components.push_back(ce);
   }
