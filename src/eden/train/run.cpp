@@ -187,6 +187,12 @@ data::Normalization normalization_from_json(const nlohmann::json& j) {
   return n;
 }
 
+dist::GradSyncOptions grad_sync(const TrainConfig& cfg) {
+  dist::GradSyncOptions so;
+  so.overlap = cfg.grad_overlap == "on";
+  return so;
+}
+
 /// Everything a run needs in memory.
 struct Session {
   dist::ProcessGroup* group = nullptr;
@@ -283,11 +289,9 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   const int64_t updates_per_epoch = (batches + cfg.accum - 1) / cfg.accum;
   s.trainer = std::make_unique<Trainer>(s.model, cfg, s.device, updates_per_epoch);
   if (cfg.amp) s.trainer->check_amp_supported(s.train_loader->batch(0).x.narrow(0, 0, 1));
-  if (s.group != nullptr) {
-    dist::GradSyncOptions so;
-    so.overlap = cfg.grad_overlap == "on";
-    s.trainer->set_group(s.group, so);
-  }
+  // A resumed or re-evaluated run joins after its checkpoint is loaded (rank 0's state is
+  // broadcast then, once).
+  if (s.group != nullptr && saved_info == nullptr) s.trainer->set_group(s.group, grad_sync(cfg));
 
   s.info = {
       {"eden_version", EDEN_VERSION},
@@ -610,7 +614,9 @@ RunSummary resume_locked(const fs::path& dir, const TrainConfig& cfg, const data
                  : fmt::format("; hint: eden train --resume {} without a launcher", dir.string()));
   Session s = prepare(cfg, data, &info);
   const int64_t last = s.trainer->load_checkpoint((dir / RunFiles::kCheckpoint).string());
-  if (s.group != nullptr) s.trainer->set_group(s.group);  // rank 0's restored state everywhere
+  if (s.group != nullptr) {  // rank 0's restored state everywhere
+    s.trainer->set_group(s.group, grad_sync(cfg));
+  }
   if (writes_run_files(s.group))
     report::CsvLog::truncate_after(dir / RunFiles::kLog, "epoch", last);
   RunSummary summary;
@@ -636,7 +642,7 @@ nlohmann::json evaluate_run(const fs::path& dir) {
   const auto data = load_data(cfg);
   Session s = prepare(cfg, data, &info);
   const int64_t epoch = s.trainer->load_checkpoint((dir / RunFiles::kCheckpoint).string());
-  if (s.group != nullptr) s.trainer->set_group(s.group);
+  if (s.group != nullptr) s.trainer->set_group(s.group, grad_sync(cfg));
   const auto result = s.trainer->evaluate(*s.eval_loader);
   nlohmann::json j = eval::to_json(result, data.test.classes);
   j["model"] = cfg.model;
