@@ -163,22 +163,10 @@ Measurement EnergyMonitor::end_window(const std::string& name) {
              "' is not open; hint: call begin_window(\"", name, "\") first");
   const Snapshot begin = std::move(it->second);
   windows_.erase(it);
-  const Snapshot end = read_locked();
-  Measurement measurement;
-  measurement.name = name;
-  measurement.start_s = begin.time_s;
-  measurement.duration_s = end.time_s - begin.time_s;
-  for (std::size_t i = 0; i < components_.size(); ++i) {
-    measurement.components.push_back({components_[i], end.energy_j[i] - begin.energy_j[i]});
-  }
-  return measurement;
+  return since_locked(name, begin);
 }
 
-std::optional<Measurement> EnergyMonitor::peek_window(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mutex_);  // a sampler error stays for the owner's next call
-  const auto it = windows_.find(name);
-  if (it == windows_.end()) return std::nullopt;
-  const Snapshot begin = it->second;
+Measurement EnergyMonitor::since_locked(const std::string& name, const Snapshot& begin) {
   const Snapshot now = read_locked();
   Measurement measurement;
   measurement.name = name;
@@ -188,6 +176,13 @@ std::optional<Measurement> EnergyMonitor::peek_window(const std::string& name) {
     measurement.components.push_back({components_[i], now.energy_j[i] - begin.energy_j[i]});
   }
   return measurement;
+}
+
+std::optional<Measurement> EnergyMonitor::peek_window(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);  // a sampler error stays for the owner's next call
+  const auto it = windows_.find(name);
+  if (it == windows_.end()) return std::nullopt;
+  return since_locked(name, it->second);
 }
 
 void EnergyMonitor::cancel_window(const std::string& name) {

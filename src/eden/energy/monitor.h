@@ -99,6 +99,8 @@ class EnergyMonitor {
 
   void start(std::vector<std::unique_ptr<Meter>> meters);
   Snapshot read_locked();
+  /// What the meters counted since `begin`, as window `name`.
+  Measurement since_locked(const std::string& name, const Snapshot& begin);
   void poll_locked();
   void rethrow_sampler_error_locked();
   void sampler_loop();
