@@ -54,16 +54,9 @@ const char* kind_name(PyValue::Kind k) {
 }
 
 torch::ScalarType storage_dtype(const std::string& type, const std::string& origin) {
-  static const std::pair<const char*, torch::ScalarType> kTypes[] = {
-      {"torch.FloatStorage", torch::kFloat},  {"torch.DoubleStorage", torch::kDouble},
-      {"torch.HalfStorage", torch::kHalf},    {"torch.BFloat16Storage", torch::kBFloat16},
-      {"torch.LongStorage", torch::kLong},    {"torch.IntStorage", torch::kInt},
-      {"torch.ShortStorage", torch::kShort},  {"torch.CharStorage", torch::kChar},
-      {"torch.ByteStorage", torch::kByte},    {"torch.BoolStorage", torch::kBool},
-      {"torch.UntypedStorage", torch::kByte},
-  };
-  for (const auto& [name, t] : kTypes) {
-    if (type == name) return t;
+  if (type == "torch.UntypedStorage") return torch::kByte;
+  for (const auto& [name, t] : storage_types()) {
+    if (type == std::string("torch.") + name) return t;
   }
   EDEN_CHECK(false, "[torch.load] ", origin, ": unsupported storage type ", type,
              " (complex, quantized and other exotic tensors are not supported)");

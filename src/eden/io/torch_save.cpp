@@ -12,31 +12,11 @@ namespace eden::io {
 namespace {
 
 const char* storage_type(torch::ScalarType t) {
-  switch (t) {
-    case torch::kFloat:
-      return "FloatStorage";
-    case torch::kDouble:
-      return "DoubleStorage";
-    case torch::kHalf:
-      return "HalfStorage";
-    case torch::kBFloat16:
-      return "BFloat16Storage";
-    case torch::kLong:
-      return "LongStorage";
-    case torch::kInt:
-      return "IntStorage";
-    case torch::kShort:
-      return "ShortStorage";
-    case torch::kChar:
-      return "CharStorage";
-    case torch::kByte:
-      return "ByteStorage";
-    case torch::kBool:
-      return "BoolStorage";
-    default:
-      EDEN_CHECK(false, "[torch.save] tensors of dtype ", c10::toString(t),
-                 " have no storage type in torch.save's format");
+  for (const auto& [name, dtype] : storage_types()) {
+    if (dtype == t) return name;
   }
+  EDEN_CHECK(false, "[torch.save] tensors of dtype ", c10::toString(t),
+             " have no storage type in torch.save's format");
   return "";
 }
 
@@ -237,6 +217,17 @@ double PickleValue::number(const std::string& key, const std::string& what) cons
   EDEN_CHECK(v->kind == Kind::kTensor && v->tensor.dim() == 0, what, ": '", key, "' is a ",
              to_string(v->kind), ", expected a number");
   return v->tensor.item<double>();
+}
+
+const std::vector<std::pair<const char*, torch::ScalarType>>& storage_types() {
+  static const std::vector<std::pair<const char*, torch::ScalarType>> kTypes = {
+      {"FloatStorage", torch::kFloat}, {"DoubleStorage", torch::kDouble},
+      {"HalfStorage", torch::kHalf},   {"BFloat16Storage", torch::kBFloat16},
+      {"LongStorage", torch::kLong},   {"IntStorage", torch::kInt},
+      {"ShortStorage", torch::kShort}, {"CharStorage", torch::kChar},
+      {"ByteStorage", torch::kByte},   {"BoolStorage", torch::kBool},
+  };
+  return kTypes;
 }
 
 const char* to_string(PickleValue::Kind kind) {

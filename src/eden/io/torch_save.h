@@ -50,6 +50,10 @@ struct PickleValue {
 
 const char* to_string(PickleValue::Kind kind);
 
+/// torch.save's typed storage classes (in module torch) and their dtypes: "FloatStorage" ->
+/// float, ..., "BoolStorage" -> bool. What the writer emits and the reader accepts.
+const std::vector<std::pair<const char*, torch::ScalarType>>& storage_types();
+
 /// Writes `root` to `path` in torch.save's zip format. Tensors are written from CPU copies,
 /// contiguous; their dtype must have a storage type (float, double, half, bfloat16, integers,
 /// bool). Not atomic: use replace_file_atomic.

@@ -64,7 +64,7 @@ void run_stage(const std::string& stage, train::TrainConfig cfg, const fs::path&
       train::train_run(cfg, options);
     }
   } catch (const Interrupted& e) {
-    throw Interrupted(e.signal(), "the " + stage + " stage: " + e.what(), e.report());
+    throw Interrupted(e.signal(), "the " + stage + " stage: " + e.detail(), "", e.report());
   }
   // The next stage may read this one's weights (upstream -> candidate) on any rank.
   if (group != nullptr) group->barrier(("end of the " + stage + " stage").c_str());
@@ -186,12 +186,8 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const train::RunOpt
     run_stage("candidate", candidate, r.candidate_dir, options, group);
   } catch (const Interrupted& e) {
     // The stage's own advice names its run; the experiment is continued as a whole.
-    std::string what = e.what();
-    if (const auto at = what.find("; continue with: "); at != std::string::npos) {
-      what.resize(at);
-    }
-    throw Interrupted(e.signal(),
-                      fmt::format("{}; continue the experiment with: eden run {}--out {}", what,
+    throw Interrupted(e.signal(), e.detail(),
+                      fmt::format("continue the experiment with: eden run {}--out {}",
                                   cfg.source.empty() ? "" : cfg.source + " ", r.dir.string()),
                       e.report());
   }

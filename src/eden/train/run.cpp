@@ -374,11 +374,11 @@ std::vector<EpochStats> fit_or_explain(const TrainConfig& cfg, Session& s, const
         e.signal(),
         fmt::format("{}: stopped; kept {} after epoch {} of {} (the last complete one), the "
                     "energy spent so far ({:.4g} J, {:.4g} J of it on work to be redone) is "
-                    "recorded in {}; continue with: eden train --resume {}",
+                    "recorded in {}",
                     e.what(), (dir / RunFiles::kCheckpoint).string(),
                     m.value("epochs_completed", int64_t{0}), cfg.epochs, m.value("energy_j", 0.0),
-                    m.value("energy_lost_j", 0.0), (dir / RunFiles::kMetrics).string(),
-                    dir.string()));
+                    m.value("energy_lost_j", 0.0), (dir / RunFiles::kMetrics).string()),
+        "continue with: eden train --resume " + dir.string());
   }
 }
 

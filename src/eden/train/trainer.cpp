@@ -335,7 +335,7 @@ int Trainer::stop_signal(bool update_boundary) {
 void Trainer::stop(int signal, int64_t epoch, const std::string& where,
                    const std::vector<TrainerCallback*>& callbacks) {
   for (auto* cb : callbacks) cb->on_interrupted(epoch);
-  throw Interrupted(signal, signal_name(signal) + " " + where,
+  throw Interrupted(signal, signal_name(signal) + " " + where, "",
                     group_ == nullptr || group_->rank() == 0);
 }
 

@@ -21,17 +21,26 @@ void clear_interrupt();
 std::string signal_name(int signal);
 
 /// Thrown at a safe point after a stop request; main() prints it (when `report`) and exits
-/// with 128 + signal, as a shell reports a process the signal ended.
+/// with 128 + signal, as a shell reports a process the signal ended. what() is the detail,
+/// then "; " and the advice on how to continue when there is one; callers that know better
+/// (the experiment for its stages) rethrow with the same detail and their own advice.
 class Interrupted : public Error {
  public:
-  Interrupted(int signal, const std::string& message, bool report = true)
-      : Error(message), signal_(signal), report_(report) {}
+  Interrupted(int signal, const std::string& detail, const std::string& advice = "",
+              bool report = true)
+      : Error(advice.empty() ? detail : detail + "; " + advice),
+        signal_(signal),
+        detail_(detail),
+        report_(report) {}
   int signal() const { return signal_; }
+  /// What happened and what was kept, without the advice.
+  const std::string& detail() const { return detail_; }
   /// False on the ranks of a data-parallel run other than rank 0 (rank 0 says it once).
   bool report() const { return report_; }
 
  private:
   int signal_;
+  std::string detail_;
   bool report_;
 };
 
