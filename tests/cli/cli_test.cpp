@@ -249,3 +249,44 @@ TEST_F(Cli, TrainsOnAnImageFolderAndReportsSkippedFiles) {
   expect_clean_error(run_eden("train --data " + tree.string() + " --val-split 2"),
                      "--val-split: 2");
 }
+
+// The energy-aware command users write: every decision is explained on the way and recorded.
+TEST_F(Cli, EnergyAwareRunExplainsEachDecision) {
+  const auto out = root_ / "aware";
+  const auto r = run_eden("train --data " + data_.string() + " --out " + out.string() +
+                          " --model small_cnn --threads 1 --epochs 4 --batch-size 32"
+                          " --unfreeze-epoch auto --energy-budget 0.5kWh --target-accuracy 0.9");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("forecast at start: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("unfreeze auto: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" | forecast "), std::string::npos) << r.output;
+  const auto m = nlohmann::json::parse(eden::read_file(out / "metrics.json"));
+  ASSERT_TRUE(m.contains("stop_reason")) << m.dump(2);
+  const std::string reason = m.at("stop_reason");
+  EXPECT_TRUE(reason == "target_accuracy" || reason == "epochs") << reason;
+  if (reason == "target_accuracy") {
+    EXPECT_NE(r.output.find("stop after epoch "), std::string::npos) << r.output;
+    EXPECT_GT(m.at("energy_to_accuracy_j").get<double>(), 0.0);
+  }
+  EXPECT_EQ(m.at("unfreeze").at("mode"), "auto");
+  EXPECT_EQ(m.at("budgets").at("energy_j"), 1.8e6);
+  EXPECT_TRUE(eden::read_file(out / "config.yaml").find("unfreeze_epoch: \"auto\"") !=
+              std::string::npos);
+}
+
+TEST_F(Cli, EnergyAwareSettingsRefuseBadValues) {
+  expect_clean_error(run_eden("train --energy-budget 2 --data " + data_.string()),
+                     "--energy-budget: '2' is not a positive quantity with a unit");
+  expect_clean_error(run_eden("train --co2-budget 3lb --data " + data_.string()), "--co2-budget");
+  expect_clean_error(run_eden("train --time-budget soon --data " + data_.string()),
+                     "--time-budget");
+  expect_clean_error(run_eden("train --unfreeze-epoch sometimes --data " + data_.string()),
+                     "--unfreeze-epoch");
+  expect_clean_error(
+      run_eden("train --max-frozen-epochs 2 --unfreeze-epoch 1 --data " + data_.string()),
+      "applies to --unfreeze-epoch auto only");
+  expect_clean_error(run_eden("train --min-gain-per-kj 0.1 --data " + data_.string()),
+                     "--min-gain-per-kj needs --early-stop plateau");
+  expect_clean_error(run_eden("train --target-accuracy 1.5 --data " + data_.string()),
+                     "--target-accuracy");
+}

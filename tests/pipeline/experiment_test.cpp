@@ -69,3 +69,23 @@ TEST(Experiment, MalformedFilesAreRejectedWithTheReason) {
                 .find("key 'baseline' is given twice (lines 1 and 3)"),
             std::string::npos);
 }
+
+TEST(Experiment, StagesAcceptTheEnergyAwareSettings) {
+  const auto cfg = parse_experiment_yaml(
+      "common: {energy_budget: 2kWh, time_budget: 1h30m}\n"
+      "baseline: {target_accuracy: 0.9}\n"
+      "candidate: {unfreeze_epoch: auto, max_frozen_epochs: 3, early_stop: plateau, patience: 3,"
+      " min_gain_per_kj: 0.001, co2_budget: 200g}\n",
+      "x.yaml");
+  EXPECT_EQ(cfg.baseline.energy_budget, "2kWh");
+  EXPECT_EQ(cfg.baseline.time_budget, "1h30m");
+  EXPECT_DOUBLE_EQ(cfg.baseline.target_accuracy, 0.9);
+  EXPECT_EQ(cfg.candidate.unfreeze_epoch, eden::train::kUnfreezeAuto);
+  EXPECT_EQ(cfg.candidate.max_frozen_epochs, 3);
+  EXPECT_EQ(cfg.candidate.early_stop, "plateau");
+  EXPECT_EQ(cfg.candidate.patience, 3);
+  EXPECT_DOUBLE_EQ(cfg.candidate.min_gain_per_kj, 0.001);
+  EXPECT_EQ(cfg.candidate.co2_budget, "200g");
+  EXPECT_THROW(parse_experiment_yaml("baseline: {energy_budget: lots}\ncandidate: {}\n", "x.yaml"),
+               eden::Error);
+}

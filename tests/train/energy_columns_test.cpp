@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "../common/csv_column.h"
 #include "../common/synthetic.h"
 #include "eden/report/csv_log.h"
 #include "eden/train/run.h"
@@ -25,16 +26,6 @@ train::TrainConfig config(const fs::path& out) {
   return c;
 }
 
-std::vector<std::string> column(const fs::path& csv, const std::string& name) {
-  auto [header, rows] = report::read_csv(csv);
-  std::vector<std::string> out;
-  for (size_t i = 0; i < header.size(); ++i) {
-    if (header[i] != name) continue;
-    for (const auto& r : rows) out.push_back(r.at(i));
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST(EnergyColumns, EveryEpochHasEnergyAndTheTotalsAgree) {
@@ -47,17 +38,18 @@ TEST(EnergyColumns, EveryEpochHasEnergyAndTheTotalsAgree) {
   train::train_run(cfg, eden::testing::make_blocks_splits(256, 64), ro);
 
   const auto log = dir / "log.csv";
-  const auto energy = column(log, "energy_j");
-  const auto cum = column(log, "energy_cum_j");
+  const auto energy = eden::testing::csv_column(log, "energy_j");
+  const auto cum = eden::testing::csv_column(log, "energy_cum_j");
   ASSERT_EQ(energy.size(), 3u);
   double sum = 0;
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_GT(std::stod(energy[i]), 0.0);
     sum += std::stod(energy[i]);
     EXPECT_NEAR(std::stod(cum[i]), sum, 1e-3 * sum);
-    EXPECT_GT(std::stod(column(log, "avg_power_w")[i]), 0.0);
+    EXPECT_GT(std::stod(eden::testing::csv_column(log, "avg_power_w")[i]), 0.0);
   }
-  for (const auto& src : column(log, "energy_source")) EXPECT_EQ(src, "estimated");
+  for (const auto& src : eden::testing::csv_column(log, "energy_source"))
+    EXPECT_EQ(src, "estimated");
 
   const auto m = nlohmann::json::parse(read_file(dir / "metrics.json"));
   EXPECT_NEAR(m.at("energy_j").get<double>(), sum, 1e-3 * sum);
@@ -67,8 +59,8 @@ TEST(EnergyColumns, EveryEpochHasEnergyAndTheTotalsAgree) {
   const double g_per_kwh = m.at("carbon").at("carbon_intensity_g_per_kwh").get<double>();
   EXPECT_NEAR(m.at("co2_kg").get<double>(), m.at("energy_kwh").get<double>() * g_per_kwh / 1000,
               1e-12);
-  EXPECT_NEAR(std::stod(column(log, "co2_kg_cum").back()), m.at("co2_kg").get<double>(),
-              1e-3 * m.at("co2_kg").get<double>());
+  EXPECT_NEAR(std::stod(eden::testing::csv_column(log, "co2_kg_cum").back()),
+              m.at("co2_kg").get<double>(), 1e-3 * m.at("co2_kg").get<double>());
   EXPECT_EQ(m.at("energy_source"), "estimated");
   double components = 0;
   for (const auto& c : m.at("energy_components")) {
@@ -85,7 +77,7 @@ TEST(EnergyColumns, EveryEpochHasEnergyAndTheTotalsAgree) {
   EXPECT_NEAR(std::stod(rows[0].at(5)), m.at("co2_kg").get<double>(), 1e-9);
 
   // power.csv: timestamped samples of every component.
-  const auto times = column(dir / "power.csv", "time_s");
+  const auto times = eden::testing::csv_column(dir / "power.csv", "time_s");
   EXPECT_GT(times.size(), 4u);
   for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(std::stod(times[i]), std::stod(times[i - 1]));
 
@@ -106,7 +98,7 @@ TEST(EnergyColumns, EveryEpochHasEnergyAndTheTotalsAgree) {
                             .at("energy_j")
                             .get<double>();
   train::resume_run(dir2, eden::testing::make_blocks_splits(256, 64), ro);
-  const auto cum2 = column(fs::path(dir2) / "log.csv", "energy_cum_j");
+  const auto cum2 = eden::testing::csv_column(fs::path(dir2) / "log.csv", "energy_cum_j");
   ASSERT_EQ(cum2.size(), 3u);
   EXPECT_NEAR(std::stod(cum2[1]), before, 1e-3 * before);
   EXPECT_GT(std::stod(cum2[2]), before);

@@ -68,6 +68,19 @@ void print_summary(const train::RunSummary& s) {
                s.metrics.value("energy_j", 0.0), s.metrics.value("energy_kwh", 0.0),
                s.metrics.value("energy_source", std::string("?")), s.metrics.value("co2_kg", 0.0));
   }
+  const std::string reason = s.metrics.value("stop_reason", std::string());
+  if (!reason.empty() && reason != "epochs") {
+    fmt::print("stopped early ({}): {}\n", reason, s.metrics.value("stop_detail", std::string()));
+  }
+  if (s.metrics.contains("forecast_after_epoch_1")) {
+    const auto& f = s.metrics["forecast_after_epoch_1"];
+    if (f.contains("error_j")) {
+      fmt::print(
+          "forecast after epoch 1: {:.4g} J for the epochs run, {:+.1f}% off the measured "
+          "total\n",
+          f.value("predicted_j", 0.0), 100.0 * f.value("error_j", 0.0));
+    }
+  }
 }
 
 }  // namespace

@@ -43,7 +43,10 @@ void run_stage(const std::string& stage, train::TrainConfig cfg, const fs::path&
   if (writer && fs::exists(dir / train::RunFiles::kCheckpoint) &&
       fs::exists(dir / train::RunFiles::kMetrics)) {
     const auto m = nlohmann::json::parse(read_file(dir / train::RunFiles::kMetrics));
-    action = m.value("epochs_completed", int64_t{0}) >= cfg.epochs ? "keep" : "resume";
+    // Complete: every epoch ran, or its energy-aware control stopped it (stop_reason).
+    const bool complete = m.value("epochs_completed", int64_t{0}) >= cfg.epochs ||
+                          !m.value("stop_reason", std::string()).empty();
+    action = complete ? "keep" : "resume";
   }
   if (group != nullptr) action = group->all_gather_strings(action).front();
   if (writer) {

@@ -37,7 +37,7 @@ TrainingCurve training_curve(const RunRecord& run) {
     }
   }
   if (c.unfreeze_epoch == 0) {
-    const int unfreeze = static_cast<int>(run.config_number("unfreeze_epoch", 0.0));
+    const int unfreeze = static_cast<int>(run.frozen_epochs());
     if (unfreeze > 0 && !run.log.empty() && unfreeze <= run.log.back().epoch) {
       c.unfreeze_epoch = unfreeze + 1;
     }

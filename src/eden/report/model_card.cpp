@@ -233,7 +233,8 @@ Phases e2am_phases(const RunRecord& run) {
       train_n.empty() ? "" : fmt::format(" ({} training and {} test images)", train_n, eval_n),
       where, markdown_text(preload.empty() ? "host" : preload));
 
-  const auto unfreeze = static_cast<int64_t>(run.config_number("unfreeze_epoch", 0));
+  const auto unfreeze = run.frozen_epochs();
+  const bool auto_unfreeze = run.config_text("unfreeze_epoch") == "auto";
   if (unfreeze > 0) {
     p.applied.push_back("Progressive Unfreezing");
     const std::string source = pretrained_source(run);
@@ -243,13 +244,30 @@ Phases e2am_phases(const RunRecord& run) {
               "random initialisation during those epochs."
             : fmt::format(" The backbone started from pretrained weights ({}).",
                           markdown_text(source));
+    const bool unfrozen = unfreeze < run.epochs_completed;
+    std::string chosen;
+    if (auto_unfreeze) {
+      const auto& u = run.metrics.value("unfreeze", nlohmann::json::object());
+      const std::string reason = u.value("reason", std::string());
+      chosen = fmt::format(
+          " The number of frozen epochs was chosen during the run from measured accuracy per "
+          "joule (unfreeze_epoch: auto){}.",
+          reason.empty() ? ""
+          : unfrozen     ? ": " + markdown_text(reason)
+                         : " (the run ended before the unfreeze it had decided: " +
+                           markdown_text(reason) + ")");
+    }
     p.markdown += fmt::format(
         "- **Phase 2 – Progressive Unfreezing:** backbone frozen for the first {} (only the "
-        "classification head trained, BatchNorm in {} mode); from epoch {} on all layers trained "
-        "with the learning rate multiplied by {}.{}\n",
+        "classification head trained, BatchNorm in {} mode){}.{}{}\n",
         unfreeze == 1 ? std::string("epoch") : fmt::format("{} epochs", unfreeze),
-        markdown_text(run.config_text("frozen_bn", "eval")), unfreeze + 1,
-        markdown_text(run.config_text("unfreeze_lr_decay", "?")), init);
+        markdown_text(run.config_text("frozen_bn", "eval")),
+        unfrozen
+            ? fmt::format("; from epoch {} on all layers trained with the learning rate "
+                          "multiplied by {}",
+                          unfreeze + 1, markdown_text(run.config_text("unfreeze_lr_decay", "?")))
+            : "; the backbone was never unfrozen",
+        chosen, init);
   } else {
     p.not_applied.push_back("progressive unfreezing (unfreeze_epoch: 0)");
   }
@@ -381,6 +399,103 @@ std::string environment_section(const RunRecord& run, const CardEnvironment& ce)
   return out;
 }
 
+/// `text` with everything but [a-z0-9_] dropped: safe inside a Markdown code span.
+std::string identifier_text(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') out += c;
+  }
+  return out;
+}
+
+/// Training Statistics rows of the energy-aware control: stop reason, energy-to-accuracy,
+/// budgets, auto unfreezing, the forecast after epoch 1 and its error ("" for older runs).
+std::string control_rows(const RunRecord& run) {
+  const auto& m = run.metrics;
+  if (!m.is_object()) return "";
+  std::string out;
+  const double pue = run.carbon.pue > 0 ? run.carbon.pue : 1.0;
+  if (!run.stop_reason.empty()) {
+    out += fmt::format("| Stop Reason | `{}`: {} |\n", identifier_text(run.stop_reason),
+                       markdown_text(run.stop_detail));
+  }
+  if (m.contains("target_accuracy") && m.at("target_accuracy").is_number()) {
+    const double target = m.at("target_accuracy").get<double>();
+    const auto& eta = m.value("energy_to_accuracy_j", nlohmann::json());
+    const auto& tta = m.value("time_to_accuracy_s", nlohmann::json());
+    out += fmt::format(
+        "| Energy / Time to Accuracy (top-1 ≥ {}) | {} |\n", format_fixed(target, 4),
+        eta.is_number() && tta.is_number()
+            ? fmt::format("{} J, {} (reached at epoch {})", format_energy_j(eta.get<double>()),
+                          format_duration(tta.get<double>()),
+                          m.value("target_reached_epoch", int64_t{0}))
+            : std::string("not reached"));
+  }
+  if (m.contains("budgets") && m.at("budgets").is_object()) {
+    const auto& b = m.at("budgets");
+    std::vector<std::string> parts;
+    if (b.contains("energy_j")) {
+      const double budget = b.at("energy_j").get<double>();
+      parts.push_back(fmt::format("energy {} kWh, used {} kWh ({}%)",
+                                  format_quantity(budget / 3.6e6),
+                                  format_quantity(run.energy_j * pue / 3.6e6),
+                                  format_fixed(100.0 * run.energy_j * pue / budget, 1)));
+    }
+    if (b.contains("co2_kg")) {
+      const double budget = b.at("co2_kg").get<double>();
+      parts.push_back(fmt::format("CO₂ {} kg, used {} kg ({}%)", format_quantity(budget),
+                                  format_quantity(run.co2_kg),
+                                  format_fixed(100.0 * run.co2_kg / budget, 1)));
+    }
+    if (b.contains("time_s")) {
+      const double budget = b.at("time_s").get<double>();
+      const double used = m.value("energy_duration_s", run.duration_s);
+      parts.push_back(fmt::format("time {}, used {} ({}%)", format_duration(budget),
+                                  format_duration(used), format_fixed(100.0 * used / budget, 1)));
+    }
+    std::string text;
+    for (const auto& p : parts) text += (text.empty() ? "" : "; ") + p;
+    out += fmt::format("| Budgets | {} |\n", markdown_text(text));
+  }
+  if (run.config_text("unfreeze_epoch") == "auto") {
+    const auto& u = m.value("unfreeze", nlohmann::json::object());
+    const int64_t frozen = run.frozen_epochs();
+    const std::string reason = u.value("reason", std::string());
+    std::string text;
+    if (frozen < run.epochs_completed) {
+      text = fmt::format("after {} frozen epoch{}, from epoch {} — {}", frozen,
+                         frozen == 1 ? "" : "s", frozen + 1, markdown_text(reason));
+    } else if (!reason.empty()) {
+      text = fmt::format(
+          "never: the run ended after {} frozen epochs, before the unfreeze it "
+          "had decided — {}",
+          frozen, markdown_text(reason));
+    } else {
+      text = "never: every epoch's frozen gain per joule stayed above a full epoch's expected one";
+    }
+    out += fmt::format("| Unfreezing (auto) | {} |\n", text);
+  }
+  if (m.contains("forecast_after_epoch_1") && m.at("forecast_after_epoch_1").is_object()) {
+    const auto& f = m.at("forecast_after_epoch_1");
+    std::string text = fmt::format(
+        "{} J ({} kWh), {} for {}", format_energy_j(f.value("total_j", 0.0)),
+        format_quantity(f.value("total_kwh", 0.0)), format_duration(f.value("total_s", 0.0)),
+        plural(f.value("epochs", int64_t{0}), "epoch", "epochs"));
+    if (f.contains("error_j")) {
+      text += fmt::format(
+          "; for the {} run it predicted {} J against {} J measured: "
+          "error {}% (time {}%)",
+          plural(run.epochs_completed, "epoch", "epochs"),
+          format_energy_j(f.value("predicted_j", 0.0)), format_energy_j(f.value("actual_j", 0.0)),
+          format_signed(100.0 * f.value("error_j", 0.0), 1),
+          format_signed(100.0 * f.value("error_s", 0.0), 1));
+    }
+    text += "; method: " + f.value("method", std::string("?"));
+    out += fmt::format("| Forecast after Epoch 1 | {} |\n", markdown_text(text));
+  }
+  return out;
+}
+
 std::string statistics_section(const RunRecord& run) {
   const bool measured = run.energy_source == "measured";
   std::string out = "| Metric | Value |\n|---|---|\n";
@@ -409,6 +524,7 @@ std::string statistics_section(const RunRecord& run) {
   }
   out += fmt::format("| Training Time | {} |\n", format_duration(run.duration_s));
   out += fmt::format("| Epochs | {} of {} |\n", run.epochs_completed, run.epochs);
+  out += control_rows(run);
   out += fmt::format("| Estimated CO₂ | {} kg CO₂e ({}) |\n", format_quantity(run.co2_kg),
                      markdown_text(carbon_text(run)));
   out +=
@@ -541,6 +657,11 @@ std::string render_model_card(const RunRecord& run, const RunRecord& baseline,
       delta.eag_meaningful ? format_scientific(delta.eag, 5) : "n/a",
       markdown_text(delta.baseline.label), markdown_text(baseline.name));
   out += "> " + describe(delta, true) + "\n\n";
+  if (run.stopped_early()) {
+    out += fmt::format("> Stopped after {} of {} epochs on purpose (`{}`): {}.\n\n",
+                       run.epochs_completed, run.epochs, identifier_text(run.stop_reason),
+                       markdown_text(run.stop_detail));
+  }
   if (!run.complete()) {
     out += fmt::format(
         "> ⚠ This run stopped after {} of {} epochs; the card reports the state after epoch "

@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -152,6 +153,19 @@ std::string RunRecord::config_text(const std::string& key, const std::string& fa
   return it == config.end() ? fallback : it->second;
 }
 
+int64_t RunRecord::frozen_epochs() const {
+  if (metrics.is_object() && metrics.contains("unfreeze") && metrics.at("unfreeze").is_object()) {
+    const auto& u = metrics.at("unfreeze");
+    if (u.value("mode", std::string()) == "auto") {
+      return u.contains("epoch") && u.at("epoch").is_number()
+                 ? std::min(u.at("epoch").get<int64_t>(), epochs_completed)
+                 : epochs_completed;
+    }
+  }
+  if (config_text("unfreeze_epoch") == "auto") return 0;  // no decision recorded
+  return static_cast<int64_t>(config_number("unfreeze_epoch", 0.0));
+}
+
 double RunRecord::config_number(const std::string& key, double fallback) const {
   const auto it = config.find(key);
   if (it == config.end()) return fallback;
@@ -219,6 +233,8 @@ RunRecord load_run(const fs::path& dir) {
   run.energy_kwh = json_number(m, "energy_kwh", metrics_path, false, run.energy_j / 3.6e6);
   run.co2_kg = json_number(m, "co2_kg", metrics_path, true);
   run.energy_source = json_text(m, "energy_source", metrics_path, false);
+  run.stop_reason = json_text(m, "stop_reason", metrics_path, false);
+  run.stop_detail = json_text(m, "stop_detail", metrics_path, false);
   if (run.energy_source.empty()) run.energy_source = "none";
   EDEN_CHECK(run.accuracy >= 0.0 && run.accuracy <= 1.0, metrics_path.string(), ": eval_top1 is ",
              run.accuracy, ", expected a fraction in [0, 1]");

@@ -79,7 +79,18 @@ struct RunRecord {
   std::vector<std::string> classes;  // classes.txt; empty when absent
   std::vector<EpochRecord> log;      // log.csv
 
-  bool complete() const { return epochs_completed >= epochs; }
+  /// Why the run ended (metrics.json stop_reason: epochs, target_accuracy, energy_budget,
+  /// co2_budget, time_budget, plateau); empty for a run still going, interrupted, or written
+  /// by an EDEN without energy-aware control.
+  std::string stop_reason;
+  std::string stop_detail;
+
+  /// Finished: every epoch ran, or the run's control stopped it early on purpose.
+  bool complete() const { return epochs_completed >= epochs || !stop_reason.empty(); }
+  bool stopped_early() const { return !stop_reason.empty() && stop_reason != "epochs"; }
+  /// Epochs the backbone was frozen for: the epoch it unfroze at (an auto run's decision, or
+  /// config.yaml's unfreeze_epoch), all epochs run when an auto run never unfroze; 0 = none.
+  int64_t frozen_epochs() const;
   bool has_env() const { return env.is_object(); }
 
   /// config.yaml value of `key`, or `fallback` when the key is absent.

@@ -12,6 +12,7 @@
 #include "eden/data/image_folder.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
+#include "eden/util/units.h"
 #include "eden/util/yaml_keys.h"
 
 namespace eden::train {
@@ -155,8 +156,22 @@ std::vector<ConfigField> make_fields() {
       float_field("min_lr_ratio", &C::min_lr_ratio, 0.0, 1.0, "cosine floor as a fraction of lr"),
       int_field("step_epochs", &C::step_epochs, 1, 100000, "step schedule: epochs per decay"),
       float_field("step_gamma", &C::step_gamma, 0.0, 1.0, "step schedule: decay factor"),
-      int_field("unfreeze_epoch", &C::unfreeze_epoch, 0, 100000,
-                "progressive unfreezing: backbone frozen for epochs [0, E); 0 = off"),
+      {"unfreeze_epoch",
+       "progressive unfreezing: backbone frozen for epochs [0, E); 0 = off; auto = unfreeze "
+       "when a frozen epoch's accuracy gain per joule falls below a full epoch's expected one",
+       "int|auto",
+       [](C& c, const std::string& s) {
+         c.unfreeze_epoch = s == "auto" ? kUnfreezeAuto : parse_int("unfreeze_epoch", s, 0, 100000);
+       },
+       [](const C& c) {
+         return c.unfreeze_epoch == kUnfreezeAuto ? std::string("auto")
+                                                  : std::to_string(c.unfreeze_epoch);
+       }},
+      int_field("max_frozen_epochs", &C::max_frozen_epochs, 0, 100000,
+                "--unfreeze-epoch auto: most frozen epochs; 0 = half the epochs, rounded up"),
+      float_field("full_epoch_gain", &C::full_epoch_gain, 1e-6, 1.0,
+                  "--unfreeze-epoch auto: share of the remaining error (1 - top-1) one full "
+                  "epoch is expected to remove"),
       float_field("unfreeze_lr_decay", &C::unfreeze_lr_decay, 1e-9, 1.0,
                   "learning-rate factor applied from the unfreeze epoch on"),
       choice_field("frozen_bn", &C::frozen_bn, {"eval", "train"},
@@ -166,6 +181,40 @@ std::vector<ConfigField> make_fields() {
       bool_field("channels_last", &C::channels_last,
                  "channels-last (NHWC) memory format for activations and conv weights"),
       float_field("l1", &C::l1, 0.0, inf, "L1 penalty lambda on trainable weights"),
+      {"energy_budget",
+       "stop before an epoch that the forecast says would take the run's energy (with PUE) "
+       "over this, e.g. 2kWh or 500kJ; empty = none",
+       "string",
+       [](C& c, const std::string& s) {
+         if (!s.empty()) parse_energy_j(s, "--energy-budget");
+         c.energy_budget = s;
+       },
+       [](const C& c) { return c.energy_budget; }},
+      {"co2_budget", "the same for the run's CO2, e.g. 0.5kg or 200g; empty = none", "string",
+       [](C& c, const std::string& s) {
+         if (!s.empty()) parse_mass_kg(s, "--co2-budget");
+         c.co2_budget = s;
+       },
+       [](const C& c) { return c.co2_budget; }},
+      {"time_budget",
+       "the same for the run's training time (epochs, probe, lost work), e.g. 3h or 1h30m; "
+       "empty = none",
+       "string",
+       [](C& c, const std::string& s) {
+         if (!s.empty()) parse_duration_s(s, "--time-budget");
+         c.time_budget = s;
+       },
+       [](const C& c) { return c.time_budget; }},
+      float_field("target_accuracy", &C::target_accuracy, 0.0, 1.0,
+                  "stop at the first epoch whose eval top-1 reaches this (records energy- and "
+                  "time-to-accuracy); 0 = none"),
+      choice_field("early_stop", &C::early_stop, {"off", "plateau"},
+                   "plateau = stop when the last --patience full epochs gained less than "
+                   "--min-gain-per-kj top-1 per kJ"),
+      int_field("patience", &C::patience, 1, 100000, "--early-stop plateau: epochs to look back"),
+      float_field("min_gain_per_kj", &C::min_gain_per_kj, 0.0, 1.0,
+                  "--early-stop plateau: top-1 gain per kJ below which the run stops (0 = stop "
+                  "only when the best accuracy did not improve)"),
       choice_field("data_format", &C::data_format, {"auto", "idx", "cifar", "folder"},
                    "data set layout; auto = IDX files, CIFAR binaries, else class folders"),
       int_field("image_size", &C::image_size, 8, 4096,
@@ -295,11 +344,18 @@ std::string to_yaml(const TrainConfig& cfg) {
 }
 
 void validate(const TrainConfig& cfg) {
-  EDEN_CHECK(cfg.unfreeze_epoch <= cfg.epochs, "--unfreeze-epoch ", cfg.unfreeze_epoch,
-             " is beyond --epochs ", cfg.epochs, "; the backbone would never train");
+  EDEN_CHECK(cfg.unfreeze_epoch == kUnfreezeAuto || cfg.unfreeze_epoch <= cfg.epochs,
+             "--unfreeze-epoch ", cfg.unfreeze_epoch, " is beyond --epochs ", cfg.epochs,
+             "; the backbone would never train");
   EDEN_CHECK(cfg.warmup_epochs <= cfg.epochs, "--warmup-epochs ", cfg.warmup_epochs,
              " exceeds --epochs ", cfg.epochs);
   EDEN_CHECK(!cfg.model.empty(), "--model must not be empty");
+  EDEN_CHECK(cfg.unfreeze_epoch == kUnfreezeAuto || cfg.max_frozen_epochs == 0,
+             "--max-frozen-epochs ", cfg.max_frozen_epochs,
+             " applies to --unfreeze-epoch auto only; the run has --unfreeze-epoch ",
+             cfg.unfreeze_epoch);
+  EDEN_CHECK(cfg.early_stop == "plateau" || cfg.min_gain_per_kj == 0.0,
+             "--min-gain-per-kj needs --early-stop plateau");
   EDEN_CHECK(cfg.country.empty() || cfg.carbon_intensity == 0.0,
              "--country and --carbon-intensity both set; give one of them");
 }

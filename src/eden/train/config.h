@@ -9,6 +9,9 @@
 
 namespace eden::train {
 
+/// unfreeze_epoch value of `--unfreeze-epoch auto`: decided from measured accuracy per joule.
+constexpr int64_t kUnfreezeAuto = -1;
+
 struct TrainConfig {
   // what and where
   std::string model = "small_cnn";
@@ -33,12 +36,24 @@ struct TrainConfig {
   int64_t step_epochs = 1;    // step schedule: decay every step_epochs
   double step_gamma = 0.1;
   // E2AM
-  int64_t unfreeze_epoch = 0;  // backbone frozen for epochs [0, unfreeze_epoch)
+  int64_t unfreeze_epoch = 0;  // backbone frozen for epochs [0, unfreeze_epoch); kUnfreezeAuto
   double unfreeze_lr_decay = 0.1;
   std::string frozen_bn = "eval";  // eval | train: BatchNorm mode of the frozen backbone
   bool amp = false;
   bool channels_last = true;  // NHWC activations and conv weights (faster oneDNN convs on CPU)
   double l1 = 0.0;            // lambda of the L1 penalty on trainable weights
+  // energy-aware control (docs/energy-aware.md)
+  int64_t max_frozen_epochs =
+      0;  // unfreeze auto: cap on frozen epochs; 0 = half the epochs, rounded up
+  double full_epoch_gain = 0.7;    // unfreeze auto: expected share of the remaining error per
+                                   // full epoch
+  std::string energy_budget;       // e.g. "2kWh"; "" = none
+  std::string co2_budget;          // e.g. "0.5kg"
+  std::string time_budget;         // e.g. "3h"
+  double target_accuracy = 0.0;    // stop once eval top-1 reaches it; 0 = none
+  std::string early_stop = "off";  // off | plateau
+  int64_t patience = 2;            // plateau: epochs without enough gain
+  double min_gain_per_kj = 0.0;    // plateau: top-1 gain per kJ below which the run stops
   // data pipeline
   std::string data_format = "auto";    // auto | idx | cifar | folder
   int64_t image_size = 224;            // image folders: stored side (Resize + CenterCrop)

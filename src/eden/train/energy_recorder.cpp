@@ -235,6 +235,33 @@ void EnergyRecorder::on_interrupted(int64_t /*epoch*/) {
   }
 }
 
+energy::Measurement EnergyRecorder::measure_one_off(const std::string& name,
+                                                    const std::function<void()>& work) {
+  monitor_->begin_window(name);
+  work();
+  auto m = gather(monitor_->end_window(name));
+  std::fill(epoch_rank_j_.begin(), epoch_rank_j_.end(), 0.0);  // not an epoch's energy
+  const std::lock_guard<std::mutex> lock(journal_mutex_);
+  add_to_totals(m, nullptr);
+  totals_.probe_j += m.energy_j();
+  totals_.probe_duration_s += m.duration_s;
+  return m;
+}
+
+std::pair<double, double> EnergyRecorder::spent() {
+  const std::lock_guard<std::mutex> lock(journal_mutex_);
+  double j = totals_.energy_j, s = totals_.duration_s;
+  if (pending_train_) {
+    j += train_.energy_j();
+    s += train_.duration_s;
+  }
+  if (pending_eval_) {
+    j += eval_.energy_j();
+    s += eval_.duration_s;
+  }
+  return {j, s};
+}
+
 void EnergyRecorder::add_to_totals(const energy::Measurement& m,
                                    std::map<std::string, std::string>* sources) {
   totals_.energy_j += m.energy_j();
@@ -320,6 +347,10 @@ void EnergyRecorder::write_totals(nlohmann::json& metrics) {
   metrics["energy_j"] = t.energy_j;
   metrics["energy_lost_j"] = t.lost_j;
   metrics["energy_lost_duration_s"] = t.lost_duration_s;
+  if (t.probe_j > 0) {
+    metrics["energy_probe_j"] = t.probe_j;
+    metrics["energy_probe_duration_s"] = t.probe_duration_s;
+  }
   metrics["energy_kwh"] = run_carbon.energy_kwh;
   metrics["co2_kg"] = run_carbon.co2_kg;
   metrics["energy_source"] = combined_source(t.component_src);
@@ -384,8 +415,10 @@ EnergyTotals EnergyRecorder::totals_from_metrics(const nlohmann::json& m) {
   t.duration_s = m.value("energy_duration_s", 0.0);
   t.lost_j = m.value("energy_lost_j", 0.0);
   t.lost_duration_s = m.value("energy_lost_duration_s", 0.0);
+  t.probe_j = m.value("energy_probe_j", 0.0);
+  t.probe_duration_s = m.value("energy_probe_duration_s", 0.0);
   // power.csv's time axis: the finished epochs, then any partial epochs that were lost.
-  t.timeline_offset_s = m.value("duration_s", 0.0) + t.lost_duration_s;
+  t.timeline_offset_s = m.value("duration_s", 0.0) + t.lost_duration_s + t.probe_duration_s;
   for (const auto& c : m.value("energy_components", nlohmann::json::array())) {
     const std::string key =
         c.at("device").get<std::string>() + "/" + c.at("domain").get<std::string>();

@@ -6,9 +6,12 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -27,8 +30,10 @@ struct EnergyTotals {
   std::map<std::string, double> component_j;         // "device/domain" -> J
   std::map<std::string, std::string> component_src;  // "device/domain" -> measured|estimated
   double timeline_offset_s = 0.0;                    // power.csv time of this segment's start
-  double lost_j = 0.0;           // spent on partial epochs that an interruption lost (in energy_j)
-  double lost_duration_s = 0.0;  // their wall time (in duration_s)
+  double lost_j = 0.0;            // spent on partial epochs that an interruption lost (in energy_j)
+  double lost_duration_s = 0.0;   // their wall time (in duration_s)
+  double probe_j = 0.0;           // the forecast's start-up probe (in energy_j)
+  double probe_duration_s = 0.0;  // its wall time (in duration_s)
 };
 
 class EnergyRecorder : public TrainerCallback {
@@ -65,6 +70,19 @@ class EnergyRecorder : public TrainerCallback {
   /// On resume: adds to `previous` (from metrics.json) what the journal saw spent beyond it,
   /// the energy of work a kill lost, as lost energy (energy_j, lost_j, components).
   static EnergyTotals recover_lost(const std::filesystem::path& run_dir, EnergyTotals previous);
+
+  /// Meters `work` (the forecast's start-up probe) as window `name`, summed over the ranks,
+  /// and adds it to the run totals (energy_j and energy_probe_j): its joules were spent.
+  energy::Measurement measure_one_off(const std::string& name, const std::function<void()>& work);
+  /// The last epoch's training and evaluation windows (summed over the ranks), valid from
+  /// on_eval_end until the next epoch.
+  const energy::Measurement& last_train() const { return train_; }
+  const energy::Measurement& last_eval() const { return eval_; }
+  /// The run's energy (J, before PUE) and metered time (s) so far, the epoch just closed
+  /// included: every segment, the probe and lost work.
+  std::pair<double, double> spent();
+  /// This rank's open training window so far (nullopt when none is open).
+  std::optional<energy::Measurement> peek_train() { return monitor_->peek_window("train"); }
 
   /// Stops the journal thread; never throws.
   ~EnergyRecorder() override;

@@ -47,9 +47,10 @@ void ProgressPrinter::on_epoch_end(const EpochStats& s) {
   const double ips = s.train_time_s > 0 ? static_cast<double>(s.train_images) / s.train_time_s : 0;
   fmt::print(out_,
              "epoch {}/{} {:<6} lr {:.3g} train_loss {:.4f} eval_top1 {:.4f} eval_f1 {:.4f} "
-             "{:.1f}s ({:.0f} img/s)\n",
+             "{:.1f}s ({:.0f} img/s){}\n{}",
              s.epoch + 1, epochs_, to_string(s.phase), s.lr, s.train_loss, s.eval.top1,
-             s.eval.macro_f1, s.train_time_s + s.eval_time_s, ips);
+             s.eval.macro_f1, s.train_time_s + s.eval_time_s, ips, suffix_ ? suffix_() : "",
+             lines_ ? lines_() : "");
   std::fflush(out_);
 }
 

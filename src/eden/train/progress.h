@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <string>
 
 #include "eden/train/trainer.h"
 #include "eden/util/progress_bar.h"
@@ -18,6 +20,11 @@ class ProgressPrinter : public TrainerCallback {
   void on_batch_end(int64_t batch, int64_t num_batches, int64_t images) override;
   void on_eval_begin(int64_t epoch) override;
   void on_epoch_end(const EpochStats& stats) override;
+  /// Text appended to each epoch line, and lines printed after it (e.g. the forecast).
+  void set_notes(std::function<std::string()> suffix, std::function<std::string()> lines) {
+    suffix_ = std::move(suffix);
+    lines_ = std::move(lines);
+  }
 
  private:
   int64_t epochs_;
@@ -26,6 +33,7 @@ class ProgressPrinter : public TrainerCallback {
   int64_t epoch_ = 0;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
+  std::function<std::string()> suffix_, lines_;
 };
 
 }  // namespace eden::train

@@ -17,9 +17,11 @@
 #include "eden/io/pretrained.h"
 #include "eden/models/registry.h"
 #include "eden/report/csv_log.h"
+#include "eden/train/energy_controller.h"
 #include "eden/train/energy_recorder.h"
 #include "eden/train/freeze.h"
 #include "eden/train/progress.h"
+#include "eden/train/run_control.h"
 #include "eden/util/blas_threads.h"
 #include "eden/util/check.h"
 #include "eden/util/directory_lock.h"
@@ -67,11 +69,14 @@ report::CsvRow log_row(const EpochStats& s) {
 class RunRecorder : public TrainerCallback {
  public:
   RunRecorder(fs::path dir, Trainer& trainer, nlohmann::json base, std::vector<std::string> classes,
-              EnergyRecorder* energy, io::Metadata weights_metadata)
+              EnergyRecorder* energy, io::Metadata weights_metadata, EnergyController* control,
+              nlohmann::json info)
       : dir_(std::move(dir)),
         weights_metadata_(std::move(weights_metadata)),
         trainer_(trainer),
         energy_(energy),
+        control_(control),
+        info_(std::move(info)),
         base_(std::move(base)),
         classes_(std::move(classes)),
         log_(dir_ / RunFiles::kLog) {
@@ -88,7 +93,12 @@ class RunRecorder : public TrainerCallback {
     auto row = log_row(s);
     nlohmann::json m = base_;
     if (energy_ != nullptr) energy_->record_epoch(row, m);
+    if (control_ != nullptr) control_->add_columns(row);
     log_.append(row);
+    if (control_ != nullptr) {  // before the checkpoint: a resume finds every decision it covers
+      info_["control"] = control_->state();
+      write_file_atomic(dir_ / RunFiles::kRunInfo, info_.dump(2) + "\n");
+    }
     trainer_.save_checkpoint((dir_ / RunFiles::kCheckpoint).string(), s.epoch);
     replace_file_atomic(dir_ / RunFiles::kWeights, [&](const fs::path& tmp) {
       io::save_safetensors(trainer_.model(), tmp.string(), weights_metadata_);
@@ -97,6 +107,10 @@ class RunRecorder : public TrainerCallback {
     m.update(eval::to_json(s.eval, classes_));
     m["epochs_completed"] = s.epoch + 1;
     m["final_phase"] = to_string(s.phase);
+    if (control_ != nullptr) control_->add_metrics(m);
+    const int64_t unfreeze = trainer_.unfreeze_epoch();  // an auto run's decided epoch
+    m["unfreeze_epoch"] =
+        unfreeze == kUnfreezeUndecided ? nlohmann::json(nullptr) : nlohmann::json(unfreeze);
     m["train_loss"] = s.train_loss;
     m["sparsity"] = s.sparsity;
     m["sparsity_threshold"] = kSparsityThreshold;
@@ -125,6 +139,8 @@ class RunRecorder : public TrainerCallback {
   io::Metadata weights_metadata_;
   Trainer& trainer_;
   EnergyRecorder* energy_;
+  EnergyController* control_;
+  nlohmann::json info_;  // run.json, rewritten with the control state every epoch
   nlohmann::json base_;
   std::vector<std::string> classes_;
   report::CsvLog log_;
@@ -382,13 +398,31 @@ std::vector<EpochStats> fit_or_explain(const TrainConfig& cfg, Session& s, const
   }
 }
 
+/// The run's energy-aware control state: fresh, or a resumed run's from run.json.
+RunControl make_control(const TrainConfig& cfg, const Session& s, const nlohmann::json& info,
+                        int64_t start_epoch, int64_t num_classes) {
+  const auto settings = ControlSettings::from(
+      cfg, num_classes, energy::resolve_carbon_intensity(carbon_options(cfg)).g_per_kwh);
+  if (start_epoch > 0 && info.contains("control")) {
+    return RunControl::from_json(settings, info.at("control"), start_epoch - 1);
+  }
+  RunControl control(settings,
+                     Forecaster(s.train_loader->num_batches(), s.eval_loader->num_batches()));
+  control.skip_epochs(start_epoch);  // a run begun by an EDEN without control state
+  return control;
+}
+
 RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int64_t start_epoch,
-                   const std::vector<std::string>& classes, const RunOptions& options) {
+                   const std::vector<std::string>& classes, const nlohmann::json& info,
+                   const RunOptions& options) {
   if (!writes_run_files(s.group)) {  // another rank: trains its shard, measures, writes nothing
     EnergyRecorder energy(dir, carbon_options(cfg), s.device,
                           static_cast<double>(cfg.energy_interval_ms) / 1000.0, {}, s.group);
+    EnergyController control(std::nullopt, *s.trainer, energy, s.group, nullptr);
+    control.begin(start_epoch, *s.train_loader, *s.eval_loader);
     std::vector<TrainerCallback*> callbacks = options.callbacks;
     callbacks.push_back(&energy);
+    callbacks.push_back(&control);
     RunSummary summary;
     summary.dir = dir;
     summary.wrote_files = false;
@@ -422,10 +456,18 @@ RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int6
   meta["eden.input_shape"] = s.info.at("image_shape").dump();
   meta["eden.normalization"] = s.info.at("normalization").dump();
   meta["eden.version"] = EDEN_VERSION;
-  RunRecorder recorder(dir, *s.trainer, base_metrics(cfg, s), classes, &energy, std::move(meta));
+  EnergyController control(
+      make_control(cfg, s, info, start_epoch, static_cast<int64_t>(classes.size())), *s.trainer,
+      energy, s.group, options.progress ? stderr : nullptr);
+  control.begin(start_epoch, *s.train_loader, *s.eval_loader);
+  RunRecorder recorder(dir, *s.trainer, base_metrics(cfg, s), classes, &energy, std::move(meta),
+                       &control, info);
   ProgressPrinter progress(cfg.epochs, stderr_is_terminal());
+  progress.set_notes([&control] { return control.epoch_suffix(); },
+                     [&control] { return control.epoch_lines(); });
   std::vector<TrainerCallback*> callbacks = options.callbacks;
   callbacks.push_back(&energy);
+  callbacks.push_back(&control);   // decides from the epoch's energy before it is recorded
   callbacks.push_back(&recorder);  // after user hooks: they may add to the epoch's record
   if (options.progress) callbacks.push_back(&progress);
   RunSummary summary;
@@ -509,6 +551,16 @@ data::DataSplits load_data(const TrainConfig& cfg) {
 
 namespace {
 
+/// Whether the run's control decided to stop at the end of epoch `last` (an early stop).
+bool stopped_at(const nlohmann::json& info, int64_t last) {
+  if (!info.contains("control")) return false;
+  for (const auto& d : info.at("control").value("decisions", nlohmann::json::array())) {
+    if (d.value("epoch", int64_t{-1}) == last && !d.value("stop_reason", std::string()).empty())
+      return true;
+  }
+  return false;
+}
+
 TrainConfig with_run_directory(TrainConfig cfg) {
   if (cfg.out.empty()) {
     cfg.out = (fs::path("runs") / (cfg.model + "-" + utc_timestamp("%Y%m%d-%H%M%S"))).string();
@@ -577,7 +629,8 @@ RunSummary train_locked(const TrainConfig& cfg, const data::DataSplits& data,
              " already holds a run; hint: 'eden train --resume ", dir.string(),
              "' to continue it, or choose another --out");
   Session s = prepare(cfg, data, nullptr);
-  if (!writes_run_files(s.group)) return execute(cfg, s, dir, 0, data.train.classes, options);
+  if (!writes_run_files(s.group))
+    return execute(cfg, s, dir, 0, data.train.classes, s.info, options);
   ensure_directory(dir);
   fs::remove(dir / RunFiles::kLog);  // a log without a checkpoint is from a run that never saved
   write_file_atomic(dir / RunFiles::kConfig, to_yaml(cfg));
@@ -594,7 +647,7 @@ RunSummary train_locked(const TrainConfig& cfg, const data::DataSplits& data,
   write_file_atomic(dir / RunFiles::kRunInfo, s.info.dump(2) + "\n");
   // The profiling environment as `eden env --json` shows it, for reports about this run.
   write_file_atomic(dir / RunFiles::kEnv, energy::probe_environment().json().dump(2) + "\n");
-  return execute(cfg, s, dir, 0, data.train.classes, options);
+  return execute(cfg, s, dir, 0, data.train.classes, s.info, options);
 }
 
 RunSummary resume_locked(const fs::path& dir, const TrainConfig& cfg, const data::DataSplits& data,
@@ -620,7 +673,7 @@ RunSummary resume_locked(const fs::path& dir, const TrainConfig& cfg, const data
   if (writes_run_files(s.group))
     report::CsvLog::truncate_after(dir / RunFiles::kLog, "epoch", last);
   RunSummary summary;
-  if (last + 1 >= cfg.epochs) {
+  if (last + 1 >= cfg.epochs || stopped_at(info, last)) {
     summary.dir = dir;
     summary.wrote_files = writes_run_files(s.group);
     if (summary.wrote_files) {
@@ -628,7 +681,7 @@ RunSummary resume_locked(const fs::path& dir, const TrainConfig& cfg, const data
     }
     return summary;  // already complete
   }
-  return execute(cfg, s, dir, last + 1, data.train.classes, options);
+  return execute(cfg, s, dir, last + 1, data.train.classes, info, options);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "eden/io/state_dict.h"
 #include "eden/io/torch_checkpoint.h"
@@ -53,10 +54,6 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& model
 
 }  // namespace
 
-const char* to_string(Phase p) {
-  return p == Phase::kFrozen ? "frozen" : "full";
-}
-
 Trainer::Trainer(models::Classifier model, TrainConfig config, torch::Device device,
                  int64_t updates_per_epoch)
     : model_(std::move(model)), config_(std::move(config)), device_(device), amp_(config_.amp) {
@@ -78,8 +75,62 @@ Trainer::Trainer(models::Classifier model, TrainConfig config, torch::Device dev
   schedule_.min_lr_ratio = config_.min_lr_ratio;
   schedule_.step_epochs = config_.step_epochs;
   schedule_.step_gamma = config_.step_gamma;
-  schedule_.unfreeze_epoch = config_.unfreeze_epoch;
   schedule_.unfreeze_lr_decay = config_.unfreeze_lr_decay;
+  set_unfreeze_epoch(config_.unfreeze_epoch == kUnfreezeAuto ? std::numeric_limits<int64_t>::max()
+                                                             : config_.unfreeze_epoch);
+}
+
+void Trainer::set_unfreeze_epoch(int64_t epoch) {
+  EDEN_ASSERT(epoch >= 0, "unfreeze epoch ", epoch);
+  unfreeze_at_ = epoch;
+  // The schedule's 0 means "never": an undecided auto run has no decay yet.
+  schedule_.unfreeze_epoch = epoch == std::numeric_limits<int64_t>::max() ? 0 : epoch;
+}
+
+int64_t Trainer::probe_train_steps(const data::Batch& batch, Phase phase, int64_t min_steps,
+                                   double min_s, int64_t max_steps) {
+  std::vector<torch::Tensor> saved;
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& b : model_->buffers()) saved.push_back(b.clone());
+  }
+  const Phase was = phase_;
+  phase_ = phase;
+  set_backbone_trainable(*model_, phase == Phase::kFull);
+  const auto targets = l1_targets_;
+  l1_targets_ = l1_targets(*model_);
+  model_->train();
+  if (phase == Phase::kFrozen && config_.frozen_bn == "eval") freeze_backbone_batchnorm(*model_);
+  const auto t0 = std::chrono::steady_clock::now();
+  int64_t steps = 0;
+  do {
+    micro_step(batch, config_.accum);
+    synchronize(device_);
+    ++steps;
+  } while (steps < min_steps || (seconds_since(t0) < min_s && steps < max_steps));
+  for (auto& p : model_->parameters()) p.mutable_grad().reset();
+  {
+    torch::NoGradGuard no_grad;
+    auto buffers = model_->buffers();
+    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
+  }
+  phase_ = was;
+  set_backbone_trainable(*model_, phase_ == Phase::kFull);
+  l1_targets_ = targets;
+  return steps;
+}
+
+void Trainer::probe_eval_batch(const data::Batch& batch) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = model_->is_training();
+  model_->eval();
+  {
+    AutocastGuard autocast(device_.type(), amp_);
+    const auto logits = model_->forward(prepare_input(batch.x)).to(torch::kFloat);
+    F::cross_entropy(logits, batch.y, F::CrossEntropyFuncOptions().reduction(torch::kSum));
+  }
+  synchronize(device_);
+  model_->train(was_training);
 }
 
 void Trainer::check_amp_supported(const torch::Tensor& sample) {
@@ -108,8 +159,7 @@ void Trainer::check_amp_supported(const torch::Tensor& sample) {
 
 void Trainer::begin_epoch(int64_t epoch) {
   epoch_ = epoch;
-  phase_ = (config_.unfreeze_epoch > 0 && epoch < config_.unfreeze_epoch) ? Phase::kFrozen
-                                                                          : Phase::kFull;
+  phase_ = epoch < unfreeze_at_ ? Phase::kFrozen : Phase::kFull;
   set_backbone_trainable(*model_, phase_ == Phase::kFull);
   l1_targets_ = l1_targets(*model_);                // trainable weights of this phase
   if (grad_sync_) grad_sync_->set_params(params_);  // the buckets follow the trainable set
@@ -368,6 +418,7 @@ std::vector<EpochStats> Trainer::fit(data::BatchLoader& train, data::BatchLoader
     stats.sparsity = weight_sparsity(*model_);
     for (auto* cb : callbacks) cb->on_epoch_end(stats);
     all.push_back(std::move(stats));
+    if (stop_requested_) break;  // an energy-aware stop (budget, target, plateau)
   }
   return all;
 }

@@ -18,11 +18,9 @@
 #include "eden/train/config.h"
 #include "eden/train/loss_scaler.h"
 #include "eden/train/lr_schedule.h"
+#include "eden/train/phase.h"
 
 namespace eden::train {
-
-enum class Phase { kFrozen, kFull };
-const char* to_string(Phase p);
 
 /// What one epoch did (one row of log.csv).
 struct EpochStats {
@@ -88,6 +86,22 @@ class Trainer {
   /// Enters `epoch`: freezes or unfreezes the backbone, applies the BN policy, sets train mode.
   void begin_epoch(int64_t epoch);
   Phase phase() const { return phase_; }
+  /// The epoch the backbone unfreezes at (the config's, or one decided during the run when it
+  /// is `auto`; INT64_MAX = not yet): the phase of later epochs and the LR decay follow it.
+  void set_unfreeze_epoch(int64_t epoch);
+  int64_t unfreeze_epoch() const { return unfreeze_at_; }
+  /// Ends fit() after the current epoch's callbacks (an energy-aware stop).
+  void request_stop() { stop_requested_ = true; }
+  bool stop_requested() const { return stop_requested_; }
+
+  /// Cost probes (the forecast's start-up measurement): forward + backward passes of `batch`
+  /// as in `phase`, without optimizer step, at least `min_steps`, more while under `min_s`
+  /// seconds, at most `max_steps`; returns how many ran. Gradients are dropped and BatchNorm
+  /// running statistics restored, so training is unchanged. No gradient is synchronised.
+  int64_t probe_train_steps(const data::Batch& batch, Phase phase, int64_t min_steps,
+                            double min_s = 0.0, int64_t max_steps = 0);
+  /// One evaluation forward pass of `batch` (no_grad, eval mode), as evaluate() does it.
+  void probe_eval_batch(const data::Batch& batch);
 
   /// Forward under autocast (backbone without autograd while frozen) and the loss.
   torch::Tensor forward(const torch::Tensor& x);
@@ -158,6 +172,8 @@ class Trainer {
   std::unique_ptr<dist::GradSync> grad_sync_;
   LrScheduleOptions schedule_;
   Phase phase_ = Phase::kFull;
+  int64_t unfreeze_at_ = 0;
+  bool stop_requested_ = false;
   int64_t epoch_ = 0;
   int64_t update_ = 0;  // global optimizer steps so far
   int64_t skipped_ = 0;
