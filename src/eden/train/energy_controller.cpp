@@ -43,8 +43,8 @@ std::string EnergyController::describe(const Forecast& f, bool with_remaining) c
       fmt::format("{}, {}, {} for {} epoch{}", energy_text(total), duration_text(f.total_s),
                   co2_text(control_->co2_kg(f.total_j)), f.epochs, f.epochs == 1 ? "" : "s");
   if (with_remaining && f.after_epochs > 0 && f.epochs > f.after_epochs) {
-    out += fmt::format(" ({} and {} left)", energy_text(control_->facility_j(f.remaining_j())),
-                       duration_text(f.remaining_s()));
+    out += fmt::format(" ({}, {}, {} left)", energy_text(control_->facility_j(f.remaining_j())),
+                       duration_text(f.remaining_s()), co2_text(control_->co2_kg(f.remaining_j())));
   }
   return out;
 }
