@@ -399,15 +399,6 @@ std::string environment_section(const RunRecord& run, const CardEnvironment& ce)
   return out;
 }
 
-/// `text` with everything but [a-z0-9_] dropped: safe inside a Markdown code span.
-std::string identifier_text(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') out += c;
-  }
-  return out;
-}
-
 /// Training Statistics rows of the energy-aware control: stop reason, energy-to-accuracy,
 /// budgets, auto unfreezing, the forecast after epoch 1 and its error ("" for older runs).
 std::string control_rows(const RunRecord& run) {
@@ -416,7 +407,7 @@ std::string control_rows(const RunRecord& run) {
   std::string out;
   const double pue = run.carbon.pue > 0 ? run.carbon.pue : 1.0;
   if (!run.stop_reason.empty()) {
-    out += fmt::format("| Stop Reason | `{}`: {} |\n", identifier_text(run.stop_reason),
+    out += fmt::format("| Stop Reason | `{}`: {} |\n", identifier(run.stop_reason, "unknown"),
                        markdown_text(run.stop_detail));
   }
   if (m.contains("target_accuracy") && m.at("target_accuracy").is_number()) {
@@ -659,7 +650,7 @@ std::string render_model_card(const RunRecord& run, const RunRecord& baseline,
   out += "> " + describe(delta, true) + "\n\n";
   if (run.stopped_early()) {
     out += fmt::format("> Stopped after {} of {} epochs on purpose (`{}`): {}.\n\n",
-                       run.epochs_completed, run.epochs, identifier_text(run.stop_reason),
+                       run.epochs_completed, run.epochs, identifier(run.stop_reason, "unknown"),
                        markdown_text(run.stop_detail));
   }
   if (!run.complete()) {

@@ -72,7 +72,7 @@ void EnergyController::begin(int64_t start_epoch, data::BatchLoader& train,
     const auto eval_batch = eval.batch(0);
     std::vector<Phase> phases;
     for (const auto& name : plan.at("probe")) {
-      phases.push_back(name.get<std::string>() == "frozen" ? Phase::kFrozen : Phase::kFull);
+      phases.push_back(phase_from_string(name.get<std::string>()));
     }
     // Every kernel path warm first (the first steps of a process pay allocator growth, thread
     // start-up and kernel selection), then each phase timed on its own.
@@ -90,8 +90,7 @@ void EnergyController::begin(int64_t start_epoch, data::BatchLoader& train,
             trainer_.probe_train_steps(batch, phase, kProbeMinSteps, kProbeMinWindowS, max_steps);
       });
       const double n = static_cast<double>(steps);
-      (phase == Phase::kFrozen ? probe.frozen_step_j : probe.full_step_j) = m.energy_j() / n;
-      (phase == Phase::kFrozen ? probe.frozen_step_s : probe.full_step_s) = m.duration_s / n;
+      probe.set_step(phase, m.energy_j() / n, m.duration_s / n);
       probe.steps = std::max(probe.steps, steps);
       probe.total_j += m.energy_j();
       probe.total_s += m.duration_s;

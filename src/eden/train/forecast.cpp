@@ -10,19 +10,8 @@
 namespace eden::train {
 namespace {
 
-Phase phase_from(const std::string& s) {
-  return s == "frozen" ? Phase::kFrozen : Phase::kFull;
-}
-
 Phase other(Phase p) {
   return p == Phase::kFrozen ? Phase::kFull : Phase::kFrozen;
-}
-
-double step_j(const ProbeCost& p, Phase phase) {
-  return phase == Phase::kFrozen ? p.frozen_step_j : p.full_step_j;
-}
-double step_s(const ProbeCost& p, Phase phase) {
-  return phase == Phase::kFrozen ? p.frozen_step_s : p.full_step_s;
 }
 
 /// The mean steady cost of the measured epochs of `phase` (unknown when none ran).
@@ -73,8 +62,8 @@ PhaseRate Forecaster::rate(Phase phase) const {
   const Phase o = other(phase);
   const PhaseRate measured = measured_rate(costs_, o);
   if (measured.known && probe_->has(o)) {
-    const double ratio_j = step_j(*probe_, phase) / step_j(*probe_, o);
-    const double ratio_s = step_s(*probe_, phase) / std::max(1e-12, step_s(*probe_, o));
+    const double ratio_j = probe_->step_j(phase) / probe_->step_j(o);
+    const double ratio_s = probe_->step_s(phase) / std::max(1e-12, probe_->step_s(o));
     r.train_j = measured.train_j * ratio_j;
     r.train_s = measured.train_s * ratio_s;
     r.known = true;
@@ -84,8 +73,8 @@ PhaseRate Forecaster::rate(Phase phase) const {
         to_string(o), to_string(phase), to_string(o), ratio_j, ratio_s);
     return r;
   }
-  r.train_j = step_j(*probe_, phase) * static_cast<double>(train_batches_);
-  r.train_s = step_s(*probe_, phase) * static_cast<double>(train_batches_);
+  r.train_j = probe_->step_j(phase) * static_cast<double>(train_batches_);
+  r.train_s = probe_->step_s(phase) * static_cast<double>(train_batches_);
   r.known = true;
   r.method =
       fmt::format("the start-up probe's {} step x {} batches", to_string(phase), train_batches_);
@@ -243,7 +232,7 @@ Forecaster Forecaster::from_json(const nlohmann::json& j, int64_t last_epoch) {
     EpochCost e;
     e.epoch = c.at("epoch").get<int64_t>();
     if (e.epoch > last_epoch) continue;
-    e.phase = phase_from(c.at("phase").get<std::string>());
+    e.phase = phase_from_string(c.at("phase").get<std::string>());
     e.train_j = c.at("train_j").get<double>();
     e.train_s = c.at("train_s").get<double>();
     e.eval_j = c.at("eval_j").get<double>();

@@ -33,7 +33,13 @@ struct ProbeCost {
   double full_step_j = 0.0, full_step_s = 0.0;
   double eval_batch_j = 0.0, eval_batch_s = 0.0;
   double total_j = 0.0, total_s = 0.0;  // the probe's own cost, warm-up steps included
-  bool has(Phase p) const { return (p == Phase::kFrozen ? frozen_step_j : full_step_j) > 0.0; }
+  double step_j(Phase p) const { return p == Phase::kFrozen ? frozen_step_j : full_step_j; }
+  double step_s(Phase p) const { return p == Phase::kFrozen ? frozen_step_s : full_step_s; }
+  void set_step(Phase p, double j, double s) {
+    (p == Phase::kFrozen ? frozen_step_j : full_step_j) = j;
+    (p == Phase::kFrozen ? frozen_step_s : full_step_s) = s;
+  }
+  bool has(Phase p) const { return step_j(p) > 0.0; }
 };
 
 /// One forecast of the whole run, made when `after_epochs` epochs had finished.

@@ -200,7 +200,7 @@ bool RunControl::decide_unfreeze(int64_t epoch, const EpochOutcome& o, Decision&
       "of a full epoch ({:.2g} x the remaining error {:.4f} over {})",
       human(epoch), frozen_per_kj, gain, energy_text(frozen_j), rule ? "<" : ">=", expected_per_kj,
       settings_.full_epoch_gain, 1.0 - o.top1, energy_text(full->first));
-  d.numbers["rule"] = rule ? "gain_per_kj" : capped ? "max_frozen_epochs" : "gain_per_kj";
+  d.numbers["rule"] = !rule && capped ? "max_frozen_epochs" : "gain_per_kj";
   d.numbers["why"] = rule || !capped ? comparison : cap_text + "; " + comparison;
   return rule || capped;
 }
@@ -449,8 +449,7 @@ RunControl RunControl::from_json(ControlSettings settings, const nlohmann::json&
     Decision d;
     d.epoch = dj.at("epoch").get<int64_t>();
     if (d.epoch > last_epoch) continue;
-    d.next_phase =
-        dj.at("next_phase").get<std::string>() == "frozen" ? Phase::kFrozen : Phase::kFull;
+    d.next_phase = phase_from_string(dj.at("next_phase").get<std::string>());
     d.stop_reason = dj.value("stop_reason", std::string());
     d.detail = dj.value("detail", std::string());
     d.numbers = dj.value("numbers", nlohmann::json::object());
