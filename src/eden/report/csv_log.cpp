@@ -1,6 +1,8 @@
 // CsvLog: append + fsync per row; header checked against existing files.
 #include "eden/report/csv_log.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -61,6 +63,37 @@ std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> read_
   return {header, rows};
 }
 
+namespace {
+
+std::string csv_line(const std::vector<std::string>& fields) {
+  std::string text;
+  for (size_t i = 0; i < fields.size(); ++i) text += (i ? "," : "") + csv_escape(fields[i]);
+  return text + "\n";
+}
+
+/// The rows of a log written with `old` columns, rewritten for `now` (a superset: the new
+/// columns are empty in the old rows), atomically.
+void widen_log(const std::filesystem::path& path, const std::vector<std::string>& old,
+               const std::vector<std::string>& now) {
+  std::vector<size_t> from(now.size(), old.size());
+  for (size_t i = 0; i < now.size(); ++i) {
+    for (size_t k = 0; k < old.size(); ++k) {
+      if (old[k] == now[i]) from[i] = k;
+    }
+  }
+  std::string text = csv_line(now);
+  for (const auto& r : read_csv(path).second) {
+    std::vector<std::string> fields(now.size());
+    for (size_t i = 0; i < now.size(); ++i) {
+      if (from[i] < r.size()) fields[i] = r[from[i]];
+    }
+    text += csv_line(fields);
+  }
+  write_file_atomic(path, text);
+}
+
+}  // namespace
+
 CsvLog::CsvLog(std::filesystem::path path) : path_(std::move(path)) {
   if (std::filesystem::exists(path_)) header_ = read_csv(path_).first;
 }
@@ -71,15 +104,21 @@ void CsvLog::append(const CsvRow& row) {
   std::string text;
   if (header_.empty()) {
     header_ = columns;
-    for (size_t i = 0; i < columns.size(); ++i) text += (i ? "," : "") + csv_escape(columns[i]);
-    text += "\n";
-  } else {
-    EDEN_CHECK(header_ == columns, path_.string(),
-               ": the existing log has different columns; hint: resume with the EDEN version "
-               "that started the run, or start a new run directory");
+    text = csv_line(columns);
+  } else if (header_ != columns) {
+    // A log begun by an EDEN with fewer columns gains the new ones (empty in its old rows).
+    const bool superset = std::all_of(header_.begin(), header_.end(), [&](const std::string& c) {
+      return std::find(columns.begin(), columns.end(), c) != columns.end();
+    });
+    EDEN_CHECK(superset, path_.string(),
+               ": the existing log has columns this EDEN does not write; hint: resume with the "
+               "EDEN version that started the run, or start a new run directory");
+    widen_log(path_, header_, columns);
+    header_ = columns;
   }
-  for (size_t i = 0; i < row.size(); ++i) text += (i ? "," : "") + csv_escape(row[i].second);
-  text += "\n";
+  std::vector<std::string> values;
+  for (const auto& [k, v] : row) values.push_back(v);
+  text += csv_line(values);
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   EDEN_CHECK(fd >= 0, "cannot open ", path_.string(), " for appending: ", std::strerror(errno));
   const ssize_t written = ::write(fd, text.data(), text.size());
@@ -99,13 +138,10 @@ void CsvLog::truncate_after(const std::filesystem::path& path, const std::string
     if (header[i] == key) col = i;
   }
   EDEN_CHECK(col < header.size(), path.string(), ": no column '", key, "'");
-  std::string text;
-  for (size_t i = 0; i < header.size(); ++i) text += (i ? "," : "") + csv_escape(header[i]);
-  text += "\n";
+  std::string text = csv_line(header);
   for (const auto& r : rows) {
     if (col < r.size() && std::stoll(r[col]) > max_value) continue;
-    for (size_t i = 0; i < r.size(); ++i) text += (i ? "," : "") + csv_escape(r[i]);
-    text += "\n";
+    text += csv_line(r);
   }
   write_file_atomic(path, text);
 }

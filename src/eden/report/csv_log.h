@@ -1,5 +1,6 @@
 // Append-only CSV log (log.csv): one row per epoch, flushed as it is written, so an interrupted
-// run loses nothing. Columns are fixed by the first row; later rows must have the same columns.
+// run loses nothing. Columns are fixed by the first row; later rows must have the same columns,
+// or more (a run resumed by a newer EDEN): the file is then rewritten with them, once.
 #pragma once
 
 #include <filesystem>
@@ -14,7 +15,8 @@ using CsvRow = std::vector<std::pair<std::string, std::string>>;  // (column, va
 
 class CsvLog {
  public:
-  /// Opens `path` for appending; an existing file's header must match the first row written.
+  /// Opens `path` for appending; an existing file's header must match the first row written, or
+  /// be a subset of its columns (the old rows get empty values in the new ones).
   explicit CsvLog(std::filesystem::path path);
   /// Writes the header (if the file is new) and the row, then flushes and fsyncs.
   void append(const CsvRow& row);
