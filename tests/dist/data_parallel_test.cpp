@@ -13,6 +13,7 @@
 #include "../common/synthetic.h"
 #include "eden/data/batch_loader.h"
 #include "eden/dist/process_group.h"
+#include "eden/train/feature_cache.h"
 #include "eden/train/trainer.h"
 
 namespace eden::dist {
@@ -53,9 +54,13 @@ train::TrainConfig config(int64_t batch, int64_t accum) {
   return c;
 }
 
+/// The frozen-phase variants: none (every epoch full), three frozen epochs computing the
+/// backbone, three frozen epochs with the feature cache.
+enum class Frozen { kNone, kComputed, kCached };
+
 /// Trains `epochs` epochs as rank `rank` of `world` (world 1: no group) and evaluates.
 Result train_rank(int rank, int world, uint16_t port, int64_t batch, int64_t accum, bool overlap,
-                  const data::DataSplits& data) {
+                  const data::DataSplits& data, Frozen frozen = Frozen::kNone) {
   std::unique_ptr<ProcessGroup> group;
   if (world > 1) {
     group = ProcessGroup::join(testing::loopback_env(rank, world, port),
@@ -72,6 +77,7 @@ Result train_rank(int rank, int world, uint16_t port, int64_t batch, int64_t acc
     model = std::make_shared<TinyMlpImpl>();
   }
   auto cfg = config(batch, accum);
+  if (frozen != Frozen::kNone) cfg.epochs = cfg.unfreeze_epoch = 3;
   data::LoaderOptions lo;
   lo.batch_size = batch;
   lo.seed = 3;
@@ -87,12 +93,17 @@ Result train_rank(int rank, int world, uint16_t port, int64_t batch, int64_t acc
   so.overlap = overlap;
   so.bucket_bytes = 256;  // two buckets even for this model (head, body)
   if (group) trainer.set_group(group.get(), so);
+  if (frozen == Frozen::kCached) {
+    trainer.set_feature_cache(train::plan_feature_cache(cfg, *model, ""), data.train.size(),
+                              data.test.size(), torch::kCPU, int64_t{1} << 30);
+  }
   Result r;
   for (int64_t e = 0; e < cfg.epochs; ++e) {
     const int64_t before = group ? group->allreduce_count() : 0;
     auto stats = trainer.train_epoch(e, train_loader);
     r.allreduces_in_train += group ? group->allreduce_count() - before : 0;
     stats.eval = trainer.evaluate(eval_loader);
+    stats.eval_features = trainer.last_eval_features();
     r.updates += stats.updates;
     r.epochs.push_back(stats);
   }
@@ -106,11 +117,11 @@ Result train_rank(int rank, int world, uint16_t port, int64_t batch, int64_t acc
 }
 
 std::pair<Result, Result> two_ranks(int64_t batch, int64_t accum, bool overlap,
-                                    const data::DataSplits& data) {
+                                    const data::DataSplits& data, Frozen frozen = Frozen::kNone) {
   const uint16_t port = testing::free_port();
   auto other = std::async(std::launch::async, train_rank, 1, 2, port, batch, accum, overlap,
-                          std::cref(data));
-  Result r0 = train_rank(0, 2, port, batch, accum, overlap, data);
+                          std::cref(data), frozen);
+  Result r0 = train_rank(0, 2, port, batch, accum, overlap, data, frozen);
   return {std::move(r0), other.get()};
 }
 
@@ -153,6 +164,25 @@ TEST(DataParallel, GradientsAreReducedOncePerOptimizerStep) {
     EXPECT_EQ(r0.allreduces_in_train, r0.updates * r0.buckets + 2) << "overlap " << overlap;
     expect_same_params(r0, r1, 0.0, "rank 0 vs rank 1");
   }
+}
+
+TEST(DataParallel, EachRankCachesItsShardAndTheHeadTrainsAsWithoutTheCache) {
+  // Each rank stores the features of the rows it trained on in the filling epoch; the ranks then
+  // exchange them, because the next epoch's permutation deals other rows to each rank.
+  const auto data = testing::make_blocks_splits(241, 70);
+  const auto [c0, c1] = two_ranks(16, 2, true, data, Frozen::kCached);
+  const auto [p0, p1] = two_ranks(16, 2, true, data, Frozen::kComputed);
+  const std::vector<std::string> expected{"stored", "cached", "cached"};
+  for (size_t e = 0; e < 3; ++e) {
+    EXPECT_EQ(c0.epochs[e].train_features, expected[e]) << e;
+    EXPECT_EQ(c1.epochs[e].train_features, expected[e]) << e;
+    EXPECT_EQ(c0.epochs[e].eval_features, expected[e]) << e;
+    EXPECT_EQ(p0.epochs[e].train_features, "computed") << e;
+    EXPECT_NEAR(c0.epochs[e].train_loss, p0.epochs[e].train_loss, 1e-6) << e;
+    EXPECT_TRUE(torch::equal(c0.epochs[e].eval.confusion.cpu(), p0.epochs[e].eval.confusion.cpu()));
+  }
+  expect_same_params(c0, c1, 0.0, "rank 0 vs rank 1 (must be identical)");
+  expect_same_params(c0, p0, 1e-6, "cached vs computed");
 }
 
 #endif

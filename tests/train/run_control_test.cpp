@@ -313,3 +313,38 @@ TEST(Resume, TheRestoredControlDecidesAsTheUninterruptedOne) {
 
 }  // namespace
 }  // namespace eden::train
+
+namespace eden::train {
+namespace {
+
+TEST(Forecaster, CachedFrozenEpochsStandForTheLaterOnesButNotForTheProbesRatio) {
+  Forecaster f(kBatches, kEvalBatches);
+  f.set_probe(probe());  // full steps cost 3x frozen ones (both running the backbone)
+  auto fill = cost_of(Phase::kFrozen, false);  // 10 J train, 2 J eval
+  fill.epoch = 0;
+  f.add_epoch(fill);
+  // Only the filling epoch measured: later frozen epochs at its cost (an upper bound).
+  EXPECT_DOUBLE_EQ(f.rate(Phase::kFrozen).train_j, 10.0);
+  EpochCost cached = fill;
+  cached.epoch = 1;
+  cached.train_j = 0.5;
+  cached.train_s = 0.05;
+  cached.eval_j = 0.1;
+  cached.train_cached = cached.eval_cached = true;
+  f.add_epoch(cached);
+  EXPECT_DOUBLE_EQ(f.rate(Phase::kFrozen).train_j, 0.5);
+  EXPECT_EQ(f.rate(Phase::kFrozen).method, "measured (1 cached frozen epoch)");
+  EXPECT_DOUBLE_EQ(f.eval_rate(Phase::kFrozen).train_j, 0.1);
+  // The full phase: the filling epoch x the probe's 3x, not the cached epoch x 3.
+  EXPECT_NEAR(f.rate(Phase::kFull).train_j, 30.0, 1e-9);
+  EXPECT_DOUBLE_EQ(f.eval_rate(Phase::kFull).train_j, 2.0);  // the evaluation that ran the model
+  const auto fc = f.forecast(2, {Phase::kFrozen, Phase::kFull}, 12.6, 1.3);
+  ASSERT_TRUE(fc.has_value());
+  EXPECT_NEAR(fc->total_j, 12.6 + (0.5 + 0.1) + (30.0 + 2.0), 1e-9);
+  // A resumed run restores the flags.
+  const auto back = Forecaster::from_json(f.to_json(), 1);
+  EXPECT_DOUBLE_EQ(back.rate(Phase::kFrozen).train_j, 0.5);
+}
+
+}  // namespace
+}  // namespace eden::train

@@ -229,14 +229,22 @@ torch::Tensor BatchLoader::random_resized_crop(const torch::Tensor& x, at::Gener
                             .align_corners(false));
 }
 
+Batch BatchLoader::targets(int64_t i) const {
+  EDEN_ASSERT(i >= 0 && i < num_batches(), "batch index ", i, " of ", num_batches());
+  const auto index = batch_indices(i);
+  const bool async = options_.preload == Preload::kHost && options_.device.is_cuda();
+  return {torch::Tensor(), labels_.index_select(0, index).to(options_.device, async), index};
+}
+
 Batch BatchLoader::batch(int64_t i) const {
   EDEN_ASSERT(i >= 0 && i < num_batches(), "batch index ", i, " of ", num_batches());
   auto x = pixels(i);  // (B, C, H, W) uint8
-  auto y = labels_.index_select(0, batch_indices(i));
+  const auto index = batch_indices(i);
+  auto y = labels_.index_select(0, index);
   if (y.size(0) == 0) {  // this rank's part of a short last batch
-    return {x.to(options_.device).to(torch::kFloat), y.to(options_.device)};
+    return {x.to(options_.device).to(torch::kFloat), y.to(options_.device), index};
   }
-  if (options_.crop_padding > 0 || options_.hflip) {
+  if (augmentation_ && (options_.crop_padding > 0 || options_.hflip)) {
     auto gen =
         make_generator(options_.seed, epoch_, i * options_.shard_count + options_.shard_rank);
     x = augment(x, gen);
@@ -246,13 +254,14 @@ Batch BatchLoader::batch(int64_t i) const {
   y = y.to(options_.device, /*non_blocking=*/async);
   Batch out;
   out.x = x.to(torch::kFloat);
-  if (options_.random_resized_crop) {
+  if (augmentation_ && options_.random_resized_crop) {
     auto gen = make_generator(options_.seed, epoch_,
                               i * options_.shard_count + options_.shard_rank + (int64_t{1} << 40));
     out.x = random_resized_crop(out.x, gen);
   }
   out.x.sub_(mean_).mul_(inv_std_);
   out.y = y;
+  out.index = index;
   return out;
 }
 

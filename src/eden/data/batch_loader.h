@@ -54,8 +54,9 @@ struct LoaderOptions {
 };
 
 struct Batch {
-  torch::Tensor x;  // (B, C, H, W) float32, normalised, on the device
-  torch::Tensor y;  // (B) int64, on the device
+  torch::Tensor x;      // (B, C, H, W) float32, normalised, on the device; undefined from targets()
+  torch::Tensor y;      // (B) int64, on the device
+  torch::Tensor index;  // (B) int64: the samples' rows in the data set, where the data lives
 };
 
 class BatchLoader {
@@ -72,6 +73,14 @@ class BatchLoader {
   int64_t num_samples() const { return labels_.size(0); }
   /// Batch `i` of the current epoch; augmentation draws depend only on (seed, epoch, i, shard).
   Batch batch(int64_t i) const;
+  /// Batch `i`'s labels and rows without its pixels (for a head trained on cached features).
+  Batch targets(int64_t i) const;
+  /// Turns the random augmentation off (false) or back on; the draws of later epochs do not
+  /// depend on it. Normalisation always applies.
+  void set_augmentation(bool on) { augmentation_ = on; }
+  bool augments() const {
+    return options_.crop_padding > 0 || options_.hflip || options_.random_resized_crop;
+  }
   /// Samples in global batch `i` over all shards (= this batch's size without sharding).
   int64_t global_batch_samples(int64_t i) const;
   const LoaderOptions& options() const { return options_; }
@@ -91,6 +100,7 @@ class BatchLoader {
   torch::Tensor mean_;    // (1, C, 1, 1) float, scaled to [0, 255] units
   torch::Tensor inv_std_;
   int64_t epoch_ = 0;
+  bool augmentation_ = true;
   mutable int64_t prefetched_ = -1;  // batch whose pixels prefetch_ decodes
   mutable std::future<torch::Tensor> prefetch_;
 };

@@ -19,13 +19,13 @@ struct SmallCnnOptions {
 };
 
 /// Backbone: 3 x (conv3x3-BN-ReLU, 2x2 max-pool except last), adaptive pool x pool average pool.
-/// Head: dropout + linear ("head").
+/// Head: "dropout" + linear "head".
 class SmallCnnImpl : public ClassifierImpl {
  public:
   explicit SmallCnnImpl(const SmallCnnOptions& options);
   torch::Tensor forward_features(torch::Tensor x) override;
   torch::Tensor forward_head(torch::Tensor features) override;
-  std::vector<std::string> head_modules() const override { return {"head"}; }
+  std::vector<std::string> head_modules() const override { return {"dropout", "head"}; }
 
   SmallCnnOptions options;
   torch::nn::Sequential features{nullptr};

@@ -196,6 +196,70 @@ std::string carbon_text(const RunRecord& run) {
   return text + fmt::format(", PUE {}", format_fixed(run.carbon.pue, 2));
 }
 
+/// Joules for a sentence: "0.772 J", "118 J", "1,234 J".
+std::string joules_text(double j) {
+  return j >= 1000 ? format_energy_j(j) + " J" : fmt::format("{:.3g} J", j);
+}
+
+/// The Phase 2 paragraph's sentence on the frozen-feature cache: what the cached frozen epochs
+/// cost against the one that filled the cache (log.csv), or why the frozen epochs ran the
+/// backbone every time (run.json feature_cache).
+std::string feature_cache_text(const RunRecord& run) {
+  const EpochRecord* filled = nullptr;
+  std::vector<const EpochRecord*> cached;
+  for (const auto& e : run.log) {
+    if (e.phase != "frozen") continue;
+    if (e.train_features == "stored") filled = &e;  // a resumed run fills again: the latest
+    if (e.train_features == "cached") cached.push_back(&e);
+  }
+  const nlohmann::json fc = run.run_info.is_object()
+                                ? run.run_info.value("feature_cache", nlohmann::json::object())
+                                : nlohmann::json::object();
+  const std::string reason = json_string(fc, "reason");
+  if (filled == nullptr || cached.empty()) {
+    if (reason.empty() || fc.value("train", false)) return "";
+    return fmt::format(" The frozen epochs ran the backbone every epoch (no feature cache: {}).",
+                       markdown_text(reason));
+  }
+  double j = 0.0, s = 0.0, saved_j = 0.0;
+  for (const auto* e : cached) {
+    j += e->energy_j;
+    s += e->epoch_time_s;
+    saved_j += filled->energy_j - e->energy_j;
+  }
+  j /= static_cast<double>(cached.size());
+  s /= static_cast<double>(cached.size());
+  const nlohmann::json store = fc.value("train_store", nlohmann::json::object());
+  const std::string stored = json_string(store, "dtype");  // LibTorch's name
+  const std::string dtype = stored == "Float"      ? "fp32"
+                            : stored == "BFloat16" ? "bf16"
+                            : stored == "Half"     ? "fp16"
+                                                   : stored;
+  const std::string size =
+      store.contains("bytes")
+          ? fmt::format(" ({} MiB{})", format_fixed(json_double(store, "bytes") / (1 << 20), 1),
+                        dtype.empty() ? "" : ", " + markdown_text(dtype))
+          : "";
+  const bool energy = std::isfinite(j) && std::isfinite(filled->energy_j) && filled->energy_j > 0;
+  const std::string cost =
+      energy ? fmt::format("{} and {} each against {} and {} for epoch {} ({:.2g}x its energy)",
+                           joules_text(j), format_duration(s), joules_text(filled->energy_j),
+                           format_duration(filled->epoch_time_s), filled->epoch + 1,
+                           j / filled->energy_j)
+             : fmt::format("{} each against {} for epoch {}", format_duration(s),
+                           format_duration(filled->epoch_time_s), filled->epoch + 1);
+  return fmt::format(
+      " Frozen-feature cache: epoch {} ran the backbone and kept its pooled features{}; {} later "
+      "frozen {} trained the head from them at {}{}{}.",
+      filled->epoch + 1, size, cached.size(), cached.size() == 1 ? "epoch" : "epochs", cost,
+      energy
+          ? fmt::format(", {} less than had {} run the backbone (estimated: epoch {}'s energy "
+                        "for each)",
+                        joules_text(saved_j), cached.size() == 1 ? "it" : "they", filled->epoch + 1)
+          : "",
+      reason.empty() ? "" : " (" + markdown_text(reason) + ", --frozen-cache on)");
+}
+
 std::string year_of(const RunRecord& run) {
   for (const std::string& stamp :
        {run.info_text("started_at"), json_string(run.metrics, "updated_at")}) {
@@ -259,15 +323,16 @@ Phases e2am_phases(const RunRecord& run) {
     }
     p.markdown += fmt::format(
         "- **Phase 2 – Progressive Unfreezing:** backbone frozen for the first {} (only the "
-        "classification head trained, BatchNorm in {} mode){}.{}{}\n",
+        "classification head trained, BatchNorm in {} mode{}){}.{}{}{}\n",
         unfreeze == 1 ? std::string("epoch") : fmt::format("{} epochs", unfreeze),
         markdown_text(run.config_text("frozen_bn", "eval")),
+        run.config_text("frozen_dropout", "train") == "eval" ? ", any dropout in it off" : "",
         unfrozen
             ? fmt::format("; from epoch {} on all layers trained with the learning rate "
                           "multiplied by {}",
                           unfreeze + 1, markdown_text(run.config_text("unfreeze_lr_decay", "?")))
             : "; the backbone was never unfrozen",
-        chosen, init);
+        chosen, feature_cache_text(run), init);
   } else {
     p.not_applied.push_back("progressive unfreezing (unfreeze_epoch: 0)");
   }

@@ -131,6 +131,8 @@ std::vector<EpochRecord> load_log(const fs::path& path) {
     e.energy_cum_j = number("energy_cum_j");
     e.co2_kg_cum = number("co2_kg_cum");
     e.energy_source = text("energy_source");
+    e.train_features = text("train_features");
+    e.eval_features = text("eval_features");
     out.push_back(std::move(e));
   }
   return out;

@@ -27,6 +27,9 @@ struct EpochRecord {
   double energy_cum_j = 0.0;  // since the start of the run
   double co2_kg_cum = 0.0;
   std::string energy_source;  // measured | estimated | mixed | none
+  /// Where the backbone's features came from: computed | stored | cached ("" in older logs).
+  std::string train_features;
+  std::string eval_features;
 };
 
 /// How CO2 was derived from energy (metrics.json "carbon").

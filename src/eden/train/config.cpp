@@ -176,6 +176,13 @@ std::vector<ConfigField> make_fields() {
                   "learning-rate factor applied from the unfreeze epoch on"),
       choice_field("frozen_bn", &C::frozen_bn, {"eval", "train"},
                    "BatchNorm mode of the frozen backbone"),
+      choice_field("frozen_dropout", &C::frozen_dropout, {"eval", "train"},
+                   "dropout in the frozen backbone: eval = off (inference mode, as Keras), train "
+                   "= active (as runs whose config.yaml has no frozen_dropout trained)"),
+      choice_field("frozen_cache", &C::frozen_cache, {"auto", "on", "off"},
+                   "frozen epochs after the first train the head on the backbone's cached "
+                   "features; auto = where the results are unchanged, on = also with random "
+                   "augmentation (off for the frozen epochs) or backbone dropout (off too)"),
       bool_field("amp", &C::amp,
                  "mixed precision: bf16 autocast on CPU, fp16 + loss scaling on CUDA"),
       bool_field("channels_last", &C::channels_last,
@@ -343,6 +350,12 @@ std::string to_yaml(const TrainConfig& cfg) {
   return std::string(out.c_str()) + "\n";
 }
 
+TrainConfig load_saved_config(const std::filesystem::path& path) {
+  TrainConfig legacy;
+  legacy.frozen_dropout = "train";  // before the key existed the frozen backbone's dropout ran
+  return load_config(path, legacy);
+}
+
 void validate(const TrainConfig& cfg) {
   EDEN_CHECK(cfg.unfreeze_epoch == kUnfreezeAuto || cfg.unfreeze_epoch <= cfg.epochs,
              "--unfreeze-epoch ", cfg.unfreeze_epoch, " is beyond --epochs ", cfg.epochs,
@@ -356,6 +369,9 @@ void validate(const TrainConfig& cfg) {
              cfg.unfreeze_epoch);
   EDEN_CHECK(cfg.early_stop == "plateau" || cfg.min_gain_per_kj == 0.0,
              "--min-gain-per-kj needs --early-stop plateau");
+  EDEN_CHECK(cfg.frozen_cache != "on" || cfg.frozen_bn == "eval",
+             "--frozen-cache on needs --frozen-bn eval: a BatchNorm that trains changes the "
+             "backbone's features at every step; hint: --frozen-cache auto or --frozen-bn eval");
   EDEN_CHECK(cfg.country.empty() || cfg.carbon_intensity == 0.0,
              "--country and --carbon-intensity both set; give one of them");
 }

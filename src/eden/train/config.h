@@ -38,7 +38,9 @@ struct TrainConfig {
   // E2AM
   int64_t unfreeze_epoch = 0;  // backbone frozen for epochs [0, unfreeze_epoch); kUnfreezeAuto
   double unfreeze_lr_decay = 0.1;
-  std::string frozen_bn = "eval";  // eval | train: BatchNorm mode of the frozen backbone
+  std::string frozen_bn = "eval";       // eval | train: BatchNorm mode of the frozen backbone
+  std::string frozen_dropout = "eval";  // eval | train: dropout in the frozen backbone
+  std::string frozen_cache = "auto";    // auto | on | off: frozen epochs train on cached features
   bool amp = false;
   bool channels_last = true;  // NHWC activations and conv weights (faster oneDNN convs on CPU)
   double l1 = 0.0;            // lambda of the L1 penalty on trainable weights
@@ -109,6 +111,10 @@ void set_config_value(TrainConfig& cfg, const std::string& key, const std::strin
 TrainConfig load_config(const std::filesystem::path& path, TrainConfig base = {});
 TrainConfig parse_config_yaml(const std::string& text, const std::string& what,
                               TrainConfig base = {});
+
+/// A run directory's saved config.yaml: keys added since that run began take the value it trained
+/// with (frozen_dropout: train), not today's default.
+TrainConfig load_saved_config(const std::filesystem::path& path);
 
 /// YAML text of every field (plus optional extra "key: value" comment lines).
 std::string to_yaml(const TrainConfig& cfg);

@@ -143,6 +143,8 @@ void EnergyController::on_epoch_end(const EpochStats& stats) {
   cost.train_s = energy_.last_train().duration_s;
   cost.eval_j = energy_.last_eval().energy_j();
   cost.eval_s = energy_.last_eval().duration_s;
+  cost.train_cached = stats.train_features == "cached";
+  cost.eval_cached = stats.eval_features == "cached";
   if (warm_ && whole_ && whole_->energy_j() > 0 && whole_->duration_s > 0) {
     // This rank's share of warm-up, applied to the window summed over the ranks.
     cost.warmup_j =

@@ -14,21 +14,39 @@ Phase other(Phase p) {
   return p == Phase::kFrozen ? Phase::kFull : Phase::kFrozen;
 }
 
-/// The mean steady cost of the measured epochs of `phase` (unknown when none ran).
-PhaseRate measured_rate(const std::vector<EpochCost>& costs, Phase phase) {
-  PhaseRate r;
-  int64_t n = 0;
+/// The epochs that stand for the next one of `phase`: a frozen phase's cached ones when there are
+/// (`cached` picks the train or the eval flag), else all of the phase's; with `uncached_only`
+/// the epochs that ran the backbone (what the start-up probe measured).
+std::vector<const EpochCost*> standing_for(const std::vector<EpochCost>& costs, Phase phase,
+                                           bool EpochCost::*cached, bool uncached_only = false) {
+  std::vector<const EpochCost*> ran, hits;
   for (const auto& c : costs) {
     if (c.phase != phase) continue;
-    r.train_j += c.train_j - c.warmup_j;
-    r.train_s += c.train_s - c.warmup_s;
-    ++n;
+    (c.*cached ? hits : ran).push_back(&c);
   }
-  if (n == 0) return r;
-  r.train_j /= static_cast<double>(n);
-  r.train_s /= static_cast<double>(n);
+  return hits.empty() || uncached_only ? ran : hits;
+}
+
+std::string epochs_text(size_t n, Phase phase, bool cached) {
+  return fmt::format("{} {}{} epoch{}", n, cached ? "cached " : "", to_string(phase),
+                     n == 1 ? "" : "s");
+}
+
+/// The mean steady cost of the measured epochs of `phase` (unknown when none ran).
+PhaseRate measured_rate(const std::vector<EpochCost>& costs, Phase phase,
+                        bool uncached_only = false) {
+  PhaseRate r;
+  const auto picked = standing_for(costs, phase, &EpochCost::train_cached, uncached_only);
+  if (picked.empty()) return r;
+  for (const auto* c : picked) {
+    r.train_j += c->train_j - c->warmup_j;
+    r.train_s += c->train_s - c->warmup_s;
+  }
+  const auto n = static_cast<double>(picked.size());
+  r.train_j /= n;
+  r.train_s /= n;
   r.known = true;
-  r.method = fmt::format("measured ({} {} epoch{})", n, to_string(phase), n == 1 ? "" : "s");
+  r.method = "measured (" + epochs_text(picked.size(), phase, picked.front()->train_cached) + ")";
   return r;
 }
 
@@ -60,7 +78,8 @@ PhaseRate Forecaster::rate(Phase phase) const {
   PhaseRate r = measured_rate(costs_, phase);
   if (r.known || !probe_ || !probe_->has(phase)) return r;
   const Phase o = other(phase);
-  const PhaseRate measured = measured_rate(costs_, o);
+  // The probe's ratio is between steps that run the backbone: scale epochs that ran it.
+  const PhaseRate measured = measured_rate(costs_, o, /*uncached_only=*/true);
   if (measured.known && probe_->has(o)) {
     const double ratio_j = probe_->step_j(phase) / probe_->step_j(o);
     const double ratio_s = probe_->step_s(phase) / std::max(1e-12, probe_->step_s(o));
@@ -81,18 +100,26 @@ PhaseRate Forecaster::rate(Phase phase) const {
   return r;
 }
 
-PhaseRate Forecaster::eval_rate() const {
+PhaseRate Forecaster::eval_rate(Phase phase) const {
   PhaseRate r;
-  if (!costs_.empty()) {
+  auto picked = standing_for(costs_, phase, &EpochCost::eval_cached);
+  std::string which =
+      picked.empty() ? "" : epochs_text(picked.size(), phase, picked.front()->eval_cached);
+  if (picked.empty()) {  // an evaluation of the whole model costs the same after either phase
     for (const auto& c : costs_) {
-      r.train_j += c.eval_j;
-      r.train_s += c.eval_s;
+      if (!c.eval_cached) picked.push_back(&c);
     }
-    r.train_j /= static_cast<double>(costs_.size());
-    r.train_s /= static_cast<double>(costs_.size());
+    which = fmt::format("{} epoch{}", picked.size(), picked.size() == 1 ? "" : "s");
+  }
+  if (!picked.empty()) {
+    for (const auto* c : picked) {
+      r.train_j += c->eval_j;
+      r.train_s += c->eval_s;
+    }
+    r.train_j /= static_cast<double>(picked.size());
+    r.train_s /= static_cast<double>(picked.size());
     r.known = true;
-    r.method =
-        fmt::format("measured ({} evaluation{})", costs_.size(), costs_.size() == 1 ? "" : "s");
+    r.method = "measured (evaluations of " + which + ")";
     return r;
   }
   if (!probe_ || probe_->eval_batch_j <= 0.0) return r;
@@ -105,7 +132,7 @@ PhaseRate Forecaster::eval_rate() const {
 
 std::optional<std::pair<double, double>> Forecaster::epoch_cost(Phase phase) const {
   const PhaseRate t = rate(phase);
-  const PhaseRate e = eval_rate();
+  const PhaseRate e = eval_rate(phase);
   if (!t.known || !e.known) return std::nullopt;
   return std::make_pair(t.train_j + e.train_j, t.train_s + e.train_s);
 }
@@ -129,11 +156,10 @@ std::optional<Forecast> Forecaster::forecast(int64_t after_epochs, const std::ve
   }
   for (const Phase p : {Phase::kFrozen, Phase::kFull}) {
     if (used[p == Phase::kFrozen ? 0 : 1]) {
-      f.method += fmt::format("{}{} epochs: {}", f.method.empty() ? "" : "; ", to_string(p),
-                              rate(p).method);
+      f.method += fmt::format("{}{} epochs: {}; evaluation: {}", f.method.empty() ? "" : "; ",
+                              to_string(p), rate(p).method, eval_rate(p).method);
     }
   }
-  if (!plan.empty()) f.method += "; evaluation: " + eval_rate().method;
   return f;
 }
 
@@ -160,9 +186,16 @@ double warmup_excess(double warm, double total, int64_t warm_batches, int64_t ba
 }
 
 nlohmann::json to_json(const EpochCost& c) {
-  return {{"epoch", c.epoch},       {"phase", to_string(c.phase)}, {"train_j", c.train_j},
-          {"train_s", c.train_s},   {"eval_j", c.eval_j},          {"eval_s", c.eval_s},
-          {"warmup_j", c.warmup_j}, {"warmup_s", c.warmup_s}};
+  return {{"epoch", c.epoch},
+          {"phase", to_string(c.phase)},
+          {"train_j", c.train_j},
+          {"train_s", c.train_s},
+          {"eval_j", c.eval_j},
+          {"eval_s", c.eval_s},
+          {"warmup_j", c.warmup_j},
+          {"warmup_s", c.warmup_s},
+          {"train_cached", c.train_cached},
+          {"eval_cached", c.eval_cached}};
 }
 
 nlohmann::json to_json(const ProbeCost& p) {
@@ -239,6 +272,8 @@ Forecaster Forecaster::from_json(const nlohmann::json& j, int64_t last_epoch) {
     e.eval_s = c.at("eval_s").get<double>();
     e.warmup_j = c.value("warmup_j", 0.0);
     e.warmup_s = c.value("warmup_s", 0.0);
+    e.train_cached = c.value("train_cached", false);
+    e.eval_cached = c.value("eval_cached", false);
     f.costs_.push_back(e);
   }
   return f;

@@ -23,6 +23,9 @@ struct EpochCost {
   /// The one-off part of train_j / train_s: the first steps of a phase's first epoch in a
   /// process (allocator, kernel selection) beyond the steady per-step cost.
   double warmup_j = 0.0, warmup_s = 0.0;
+  /// A frozen epoch whose head trained on / evaluated from cached backbone features (the later
+  /// frozen epochs will too: they stand for them).
+  bool train_cached = false, eval_cached = false;
 };
 
 /// A few training steps of each phase and an evaluation batch, timed and metered before the
@@ -77,11 +80,13 @@ class Forecaster {
   const std::vector<EpochCost>& epochs() const { return costs_; }
 
   /// Steady training cost of one epoch of `phase`: the mean over its measured epochs (warm-up
-  /// out); else the other phase's measured rate times the probe's step ratio; else the probe's
-  /// step cost times the batches.
+  /// out; of a frozen phase's cached epochs once there are); else the other phase's measured
+  /// rate times the probe's step ratio; else the probe's step cost times the batches.
   PhaseRate rate(Phase phase) const;
-  /// Evaluation cost per epoch: measured mean, else the probe's batch cost times the batches.
-  PhaseRate eval_rate() const;
+  /// Evaluation cost after an epoch of `phase`: the measured mean of that phase's evaluations
+  /// (cached ones first, as rate()), else of the evaluations that ran the whole model, else the
+  /// probe's batch cost times the batches.
+  PhaseRate eval_rate(Phase phase) const;
   /// Cost of one more epoch of `phase` (train + eval); nullopt when it cannot be known.
   std::optional<std::pair<double, double>> epoch_cost(Phase phase) const;
 

@@ -18,6 +18,12 @@ void set_backbone_trainable(models::ClassifierImpl& model, bool trainable);
 /// Call after every model.train(), which is recursive.
 void freeze_backbone_batchnorm(models::ClassifierImpl& model);
 
+/// Puts the backbone's dropout layers in eval mode (identity). Call after every model.train().
+void freeze_backbone_dropout(models::ClassifierImpl& model);
+
+/// The backbone's dropout layers that draw in train mode (p > 0), as "name (p = 0.05)".
+std::vector<std::string> backbone_dropouts(models::ClassifierImpl& model);
+
 /// What "sparse" means in log.csv and the card: |w| below this.
 constexpr double kSparsityThreshold = 1e-3;
 /// Fraction of the entries of every >=2-D weight tensor with |w| < threshold.

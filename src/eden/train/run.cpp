@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 #include "eden/data/batch_loader.h"
 #include "eden/data/cifar_reader.h"
@@ -19,6 +20,7 @@
 #include "eden/report/csv_log.h"
 #include "eden/train/energy_controller.h"
 #include "eden/train/energy_recorder.h"
+#include "eden/train/feature_cache.h"
 #include "eden/train/freeze.h"
 #include "eden/train/progress.h"
 #include "eden/train/run_control.h"
@@ -61,6 +63,8 @@ report::CsvRow log_row(const EpochStats& s) {
       {"skipped_steps", std::to_string(s.skipped_steps)},
       {"loss_scale", fmt_double(s.loss_scale)},
       {"comm_wait_s", fmt::format("{:.3f}", s.comm_wait_s)},
+      {"train_features", s.train_features},
+      {"eval_features", s.eval_features},
   };
 }
 
@@ -95,10 +99,10 @@ class RunRecorder : public TrainerCallback {
     if (energy_ != nullptr) energy_->record_epoch(row, m);
     if (control_ != nullptr) control_->add_columns(row);
     log_.append(row);
-    if (control_ != nullptr) {  // before the checkpoint: a resume finds every decision it covers
-      info_["control"] = control_->state();
-      write_file_atomic(dir_ / RunFiles::kRunInfo, info_.dump(2) + "\n");
-    }
+    report_feature_cache(s);
+    // Before the checkpoint: a resume finds every decision it covers.
+    if (control_ != nullptr) info_["control"] = control_->state();
+    write_file_atomic(dir_ / RunFiles::kRunInfo, info_.dump(2) + "\n");
     trainer_.save_checkpoint((dir_ / RunFiles::kCheckpoint).string(), s.epoch);
     replace_file_atomic(dir_ / RunFiles::kWeights, [&](const fs::path& tmp) {
       io::save_safetensors(trainer_.model(), tmp.string(), weights_metadata_);
@@ -135,6 +139,38 @@ class RunRecorder : public TrainerCallback {
   const nlohmann::json& last_metrics() const { return last_metrics_; }
 
  private:
+  /// run.json "feature_cache": the plan, what each store holds, the epochs it served; a store
+  /// that turned off (over the memory budget) is said once on stderr.
+  void report_feature_cache(const EpochStats& s) {
+    auto& j = info_["feature_cache"];
+    j.update(trainer_.feature_cache_plan().to_json());
+    for (const auto& [key, cache, used] :
+         {std::tuple{"train_store", trainer_.train_cache(), s.train_features},
+          std::tuple{"eval_store", trainer_.eval_cache(), s.eval_features}}) {
+      if (cache == nullptr) continue;
+      auto& store = j[key];
+      if (cache->bytes() > 0) {
+        store["bytes"] = cache->bytes();
+        store["dtype"] = c10::toString(cache->dtype());
+      }
+      for (const auto& [list, value] :
+           {std::pair{"filled_epochs", "stored"}, std::pair{"cached_epochs", "cached"}}) {
+        auto& epochs = store[list];
+        if (!epochs.is_array()) epochs = nlohmann::json::array();
+        // A resume redoes the epochs after its checkpoint.
+        epochs.erase(
+            std::remove_if(epochs.begin(), epochs.end(),
+                           [&](const nlohmann::json& e) { return e.get<int64_t>() >= s.epoch; }),
+            epochs.end());
+        if (used == value) epochs.push_back(s.epoch);
+      }
+      if (cache->off() && !store.contains("off")) {
+        store["off"] = cache->reason();
+        std::fprintf(stderr, "frozen cache: %s\n", cache->reason().c_str());
+      }
+    }
+  }
+
   fs::path dir_;
   io::Metadata weights_metadata_;
   Trainer& trainer_;
@@ -301,10 +337,25 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
   eo.random_resized_crop = false;
   s.eval_loader = std::make_unique<data::BatchLoader>(data.test, eo);
 
+  const std::string augmentation = timm_augment                      ? "random-resized-crop + hflip"
+                                   : lo.hflip && lo.crop_padding > 0 ? "crop-padding + hflip"
+                                   : lo.hflip                        ? "hflip"
+                                   : lo.crop_padding > 0             ? "crop-padding"
+                                                                     : "";
   const int64_t batches = s.train_loader->num_batches();
   const int64_t updates_per_epoch = (batches + cfg.accum - 1) / cfg.accum;
   s.trainer = std::make_unique<Trainer>(s.model, cfg, s.device, updates_per_epoch);
   if (cfg.amp) s.trainer->check_amp_supported(s.train_loader->batch(0).x.narrow(0, 0, 1));
+  // The stores live where the data does; host RAM is bounded by what --memory-budget leaves
+  // after the decoded images (auto: 60% of the RAM available now, the images already loaded).
+  const bool on_device = lo.preload == data::Preload::kDevice;
+  const int64_t budget = data::parse_memory_size(cfg.memory_budget);
+  s.trainer->set_feature_cache(
+      plan_feature_cache(cfg, *s.model, augmentation), data.train.size(), data.test.size(),
+      on_device ? s.device : torch::Device(torch::kCPU),
+      on_device     ? std::numeric_limits<int64_t>::max()  // the allocation is the check
+      : budget == 0 ? data::default_memory_budget()
+                    : budget - data.report.ram_bytes);
   // A resumed or re-evaluated run joins after its checkpoint is loaded (rank 0's state is
   // broadcast then, once).
   if (s.group != nullptr && saved_info == nullptr) s.trainer->set_group(s.group, grad_sync(cfg));
@@ -322,9 +373,9 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
       {"train_samples", data.train.size()},
       {"eval_samples", data.test.size()},
       {"normalization", {{"mean", lo.norm.mean}, {"std", lo.norm.std}}},
-      {"augmentation", timm_augment                      ? "random-resized-crop + hflip (timm)"
-                       : lo.hflip || lo.crop_padding > 0 ? "crop-padding/hflip"
-                                                         : "none"},
+      {"augmentation", augmentation.empty() ? "none"
+                       : timm_augment       ? augmentation + " (timm)"
+                                            : augmentation},
       {"data_load", load_report_json(data.report)},
       {"device", s.device.str()},
       {"threads", threads},
@@ -351,6 +402,7 @@ Session prepare(const TrainConfig& cfg, const data::DataSplits& data,
                              {"bucket_mib", 25}};
   }
   if (!pretrained.is_null()) s.info["pretrained"] = pretrained;
+  s.info["feature_cache"] = s.trainer->feature_cache_plan().to_json();
   return s;
 }
 
@@ -429,6 +481,9 @@ RunSummary execute(const TrainConfig& cfg, Session& s, const fs::path& dir, int6
     summary.epochs = fit_or_explain(cfg, s, dir, start_epoch, callbacks);
     if (!summary.epochs.empty()) summary.final_eval = summary.epochs.back().eval;
     return summary;
+  }
+  if (cfg.unfreeze_epoch != 0 && start_epoch < cfg.epochs) {
+    std::fprintf(stderr, "%s\n", s.trainer->feature_cache_plan().summary().c_str());
   }
   const energy::CarbonOptions carbon = carbon_options(cfg);
   EnergyTotals previous;
@@ -579,7 +634,7 @@ TrainConfig resumable_config(const fs::path& dir) {
              " (is it a run directory?)");
   EDEN_CHECK(fs::exists(dir / RunFiles::kCheckpoint), "cannot resume ", dir,
              ": no checkpoint yet (the run stopped before its first epoch ended); start it again");
-  TrainConfig cfg = load_config(dir / RunFiles::kConfig);
+  TrainConfig cfg = load_saved_config(dir / RunFiles::kConfig);
   cfg.out = dir.string();
   return cfg;
 }
@@ -690,7 +745,7 @@ nlohmann::json evaluate_run(const fs::path& dir) {
   EDEN_CHECK(fs::exists(dir / RunFiles::kConfig) && fs::exists(dir / RunFiles::kCheckpoint), dir,
              " is not a finished run directory (needs ", RunFiles::kConfig, " and ",
              RunFiles::kCheckpoint, ")");
-  const TrainConfig cfg = load_config(dir / RunFiles::kConfig);
+  const TrainConfig cfg = load_saved_config(dir / RunFiles::kConfig);
   const auto info = nlohmann::json::parse(read_file(dir / RunFiles::kRunInfo));
   const auto data = load_data(cfg);
   Session s = prepare(cfg, data, &info);

@@ -100,7 +100,7 @@ int64_t Trainer::probe_train_steps(const data::Batch& batch, Phase phase, int64_
   const auto targets = l1_targets_;
   l1_targets_ = l1_targets(*model_);
   model_->train();
-  if (phase == Phase::kFrozen && config_.frozen_bn == "eval") freeze_backbone_batchnorm(*model_);
+  apply_frozen_modes();
   const auto t0 = std::chrono::steady_clock::now();
   int64_t steps = 0;
   do {
@@ -164,21 +164,62 @@ void Trainer::begin_epoch(int64_t epoch) {
   l1_targets_ = l1_targets(*model_);                // trainable weights of this phase
   if (grad_sync_) grad_sync_->set_params(params_);  // the buckets follow the trainable set
   model_->train();
-  if (phase_ == Phase::kFrozen && config_.frozen_bn == "eval") freeze_backbone_batchnorm(*model_);
+  apply_frozen_modes();
+  if (phase_ == Phase::kFull) {  // the backbone trains from now on: its features change
+    if (train_cache_) train_cache_->release();
+    if (eval_cache_) eval_cache_->release();
+  }
 }
 
-torch::Tensor Trainer::forward(const torch::Tensor& x_in) {
-  AutocastGuard autocast(device_.type(), amp_);
-  const auto x = prepare_input(x_in);
-  if (phase_ == Phase::kFrozen && model_->is_training()) {
-    torch::Tensor features;
-    {
-      torch::NoGradGuard no_grad;  // the frozen backbone builds no autograd graph
-      features = model_->forward_features(x);
-    }
-    return model_->forward_head(features);
+void Trainer::apply_frozen_modes() {
+  if (phase_ != Phase::kFrozen) return;
+  if (config_.frozen_bn == "eval") freeze_backbone_batchnorm(*model_);
+  if (config_.frozen_dropout == "eval" || cache_plan_.dropout_off) freeze_backbone_dropout(*model_);
+}
+
+void Trainer::set_feature_cache(const FeatureCachePlan& plan, int64_t train_samples,
+                                int64_t eval_samples, torch::Device store_device,
+                                int64_t budget_bytes) {
+  cache_plan_ = plan;
+  cache_budget_bytes_ = budget_bytes;
+  train_cache_.reset();
+  eval_cache_.reset();
+  if (plan.train)
+    train_cache_ = std::make_unique<FeatureCache>("training", train_samples, store_device);
+  if (plan.eval)
+    eval_cache_ = std::make_unique<FeatureCache>("evaluation", eval_samples, store_device);
+}
+
+int64_t Trainer::cache_budget_left(const FeatureCache& cache) const {
+  int64_t used = 0;
+  for (const auto* c : {train_cache_.get(), eval_cache_.get()}) {
+    if (c != nullptr && c != &cache) used += c->bytes();
   }
-  return model_->forward(x);
+  return cache_budget_bytes_ - used;
+}
+
+torch::Tensor Trainer::frozen_features(const data::Batch& batch, FeatureCache* cache) {
+  if (cache != nullptr && cache->ready()) return cache->get(batch.index, device_);
+  torch::Tensor features;
+  {
+    torch::NoGradGuard no_grad;  // the frozen backbone builds no autograd graph
+    features = model_->forward_features(prepare_input(batch.x));
+  }
+  if (cache != nullptr && cache->filling())
+    cache->put(batch.index, features, cache_budget_left(*cache));
+  return features;
+}
+
+torch::Tensor Trainer::batch_logits(const data::Batch& batch, FeatureCache* cache) {
+  AutocastGuard autocast(device_.type(), amp_);
+  if (phase_ == Phase::kFrozen && model_->is_training()) {
+    return model_->forward_head(frozen_features(batch, cache));
+  }
+  return model_->forward(prepare_input(batch.x));
+}
+
+torch::Tensor Trainer::forward(const torch::Tensor& x) {
+  return batch_logits({x, torch::Tensor(), torch::Tensor()}, nullptr);
 }
 
 MicroStep Trainer::micro_step(const data::Batch& batch, int64_t window, double loss_weight) {
@@ -186,7 +227,7 @@ MicroStep Trainer::micro_step(const data::Batch& batch, int64_t window, double l
   torch::Tensor loss;
   {
     AutocastGuard autocast(device_.type(), amp_);
-    const auto logits = forward(batch.x);
+    const auto logits = batch_logits(batch, active_train_cache_);
     loss = F::cross_entropy(logits, batch.y,
                             F::CrossEntropyFuncOptions().label_smoothing(config_.label_smoothing));
   }
@@ -276,7 +317,19 @@ double Trainer::current_lr() const {
 EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
                                 const std::vector<TrainerCallback*>& callbacks) {
   begin_epoch(epoch);
+  const bool frozen = phase_ == Phase::kFrozen;
+  if (cache_plan_.augmentation_off) loader.set_augmentation(!frozen);
   loader.set_epoch(epoch);
+  // Filled only when a later frozen epoch will read it (not in the last frozen epoch, as when
+  // a run resumes into it).
+  const bool later_frozen = epoch + 1 < std::min(unfreeze_at_, config_.epochs);
+  FeatureCache* cache =
+      frozen && train_cache_ && !train_cache_->off() ? train_cache_.get() : nullptr;
+  const bool cached = cache != nullptr && cache->ready();
+  if (!cached && !later_frozen) cache = nullptr;
+  eval_cache_wanted_ = later_frozen;
+  if (cache != nullptr && !cached) cache->begin_fill();
+  active_train_cache_ = cache;
   const int64_t nb = loader.num_batches();
   const int64_t accum = config_.accum;
   for (auto* cb : callbacks) cb->on_train_begin(epoch, nb);
@@ -299,7 +352,7 @@ EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
       set_lr(learning_rate(schedule_, epoch, update_));
       if (b == 0) stats.lr = current_lr();
     }
-    const auto batch = loader.batch(b);
+    const auto batch = cached ? loader.targets(b) : loader.batch(b);
     const int64_t n = batch.y.size(0);
     const bool last_of_window = b == window_start + window - 1;
     if (grad_sync_ && last_of_window) grad_sync_->arm();
@@ -323,6 +376,11 @@ EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
            callbacks);
     }
   }
+  active_train_cache_ = nullptr;
+  if (cache != nullptr && cache->filling()) cache->end_fill(group_, /*exchange=*/true);
+  stats.train_features = cached                               ? "cached"
+                         : cache != nullptr && cache->ready() ? "stored"
+                                                              : "computed";
   synchronize(device_);
   stats.train_time_s = seconds_since(t0);
   if (grad_sync_) stats.comm_wait_s = grad_sync_->wait_s() - wait_before;
@@ -350,24 +408,36 @@ eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
   torch::NoGradGuard no_grad;
   model_->eval();
   loader.set_epoch(0);
+  // After a frozen epoch the backbone is the same as at the last frozen evaluation.
+  FeatureCache* cache =
+      phase_ == Phase::kFrozen && eval_cache_ && !eval_cache_->off() ? eval_cache_.get() : nullptr;
+  const bool cached = cache != nullptr && cache->ready();
+  if (!cached && !eval_cache_wanted_) cache = nullptr;
+  if (cache != nullptr && !cached) cache->begin_fill();
   std::optional<eval::MetricAccumulator> metrics;
   for (int64_t b = 0; b < loader.num_batches(); ++b) {
     if (const int sig = stop_signal(false); sig != 0) {
       throw Interrupted(sig, fmt::format("{} during evaluation (batch {} of {})", signal_name(sig),
                                          b + 1, loader.num_batches()));
     }
-    const auto batch = loader.batch(b);
+    const auto batch = cached ? loader.targets(b) : loader.batch(b);
     if (batch.y.size(0) == 0) continue;  // this rank's part of a short last batch
     torch::Tensor logits;
     {
       AutocastGuard autocast(device_.type(), amp_);
-      logits = model_->forward(prepare_input(batch.x)).to(torch::kFloat);
+      logits = (cache != nullptr ? model_->forward_head(frozen_features(batch, cache))
+                                 : model_->forward(prepare_input(batch.x)))
+                   .to(torch::kFloat);
     }
     if (!metrics) metrics.emplace(logits.size(1));
     const auto loss_sum =
         F::cross_entropy(logits, batch.y, F::CrossEntropyFuncOptions().reduction(torch::kSum));
     metrics->add(logits, batch.y, loss_sum);
   }
+  if (cache != nullptr && cache->filling()) cache->end_fill(group_, /*exchange=*/false);
+  last_eval_features_ = cached                               ? "cached"
+                        : cache != nullptr && cache->ready() ? "stored"
+                                                             : "computed";
   EDEN_CHECK(metrics.has_value(), "evaluation set is empty",
              group_ ? " on this rank (fewer evaluation images than ranks)" : "");
   if (group_ != nullptr) {
@@ -414,6 +484,7 @@ std::vector<EpochStats> Trainer::fit(data::BatchLoader& train, data::BatchLoader
     }
     synchronize(device_);
     stats.eval_time_s = seconds_since(t0);
+    stats.eval_features = last_eval_features_;
     for (auto* cb : callbacks) cb->on_eval_end(epoch);
     stats.sparsity = weight_sparsity(*model_);
     for (auto* cb : callbacks) cb->on_epoch_end(stats);

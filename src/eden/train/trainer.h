@@ -16,6 +16,7 @@
 #include "eden/eval/metrics.h"
 #include "eden/models/classifier.h"
 #include "eden/train/config.h"
+#include "eden/train/feature_cache.h"
 #include "eden/train/loss_scaler.h"
 #include "eden/train/lr_schedule.h"
 #include "eden/train/phase.h"
@@ -38,6 +39,10 @@ struct EpochStats {
   int64_t skipped_steps = 0;  // steps skipped by the fp16 loss scaler
   double loss_scale = 1.0;    // loss scale at epoch end (1 without fp16)
   int64_t effective_batch = 0;
+  /// Where the backbone's features came from (log.csv): "computed" (backbone run), "stored"
+  /// (run and kept in the frozen-feature cache), "cached" (read from it: head only).
+  std::string train_features = "computed";
+  std::string eval_features = "computed";
   /// Data-parallel runs: seconds this rank's training waited for gradient allreduces (after
   /// backward, for buckets not yet done); 0 in one process.
   double comm_wait_s = 0.0;
@@ -79,6 +84,15 @@ class Trainer {
   void set_group(dist::ProcessGroup* group, dist::GradSyncOptions options = {});
   const dist::GradSync* grad_sync() const { return grad_sync_.get(); }
 
+  /// Frozen-backbone feature caching (train/feature_cache.h): the training and evaluation sets
+  /// have `train_samples` / `eval_samples` rows, the stores live on `store_device` (where the
+  /// data lives) and may use `budget_bytes` together.
+  void set_feature_cache(const FeatureCachePlan& plan, int64_t train_samples, int64_t eval_samples,
+                         torch::Device store_device, int64_t budget_bytes);
+  const FeatureCachePlan& feature_cache_plan() const { return cache_plan_; }
+  const FeatureCache* train_cache() const { return train_cache_.get(); }
+  const FeatureCache* eval_cache() const { return eval_cache_.get(); }
+
   /// With --amp: one forward/backward of `sample` under autocast, so an op without a
   /// low-precision kernel fails now with a clear message instead of mid-epoch. Changes nothing.
   void check_amp_supported(const torch::Tensor& sample);
@@ -118,8 +132,11 @@ class Trainer {
   /// One epoch over `loader` (set_epoch is called here), with accumulation windows.
   EpochStats train_epoch(int64_t epoch, data::BatchLoader& loader,
                          const std::vector<TrainerCallback*>& callbacks = {});
-  /// Evaluation over `loader` (no_grad, autocast when amp is on).
+  /// Evaluation over `loader` (no_grad, autocast when amp is on); after a frozen epoch from
+  /// the cached evaluation features when the plan caches them.
   eval::EvalResult evaluate(data::BatchLoader& loader);
+  /// Where the last evaluate()'s features came from (EpochStats::eval_features).
+  const std::string& last_eval_features() const { return last_eval_features_; }
   /// Epochs [start_epoch, config.epochs): train, evaluate, callbacks.
   std::vector<EpochStats> fit(data::BatchLoader& train, data::BatchLoader& eval,
                               int64_t start_epoch,
@@ -144,6 +161,15 @@ class Trainer {
 
  private:
   void set_lr(double lr);
+  /// The frozen phase's module modes after model.train(): BatchNorm and dropout policies.
+  void apply_frozen_modes();
+  /// Logits of a micro-batch in training (the frozen backbone without autograd, its features
+  /// through `cache` when one is given).
+  torch::Tensor batch_logits(const data::Batch& batch, FeatureCache* cache);
+  /// The frozen backbone's features of `batch`: from `cache` when it is filled, else computed
+  /// (no autograd) and stored when it is filling.
+  torch::Tensor frozen_features(const data::Batch& batch, FeatureCache* cache);
+  int64_t cache_budget_left(const FeatureCache& cache) const;
   int64_t load_pickle_checkpoint(const std::string& path);
   /// The signal to stop on now (0: go on). In a group all ranks decide together, at
   /// `update_boundary`s only (between them there is no collective to stop in step).
@@ -177,6 +203,12 @@ class Trainer {
   int64_t epoch_ = 0;
   int64_t update_ = 0;  // global optimizer steps so far
   int64_t skipped_ = 0;
+  FeatureCachePlan cache_plan_;
+  std::unique_ptr<FeatureCache> train_cache_, eval_cache_;
+  FeatureCache* active_train_cache_ = nullptr;  // set during a frozen epoch that uses it
+  int64_t cache_budget_bytes_ = 0;
+  bool eval_cache_wanted_ = false;  // this epoch is not the last frozen one: fill for later
+  std::string last_eval_features_ = "computed";
 };
 
 }  // namespace eden::train
