@@ -19,6 +19,7 @@
 #include "eden/util/parallel.h"
 #include "eden/util/progress_bar.h"
 #include "eden/util/system.h"
+#include "eden/util/units.h"
 
 namespace eden::data {
 namespace fs = std::filesystem;
@@ -34,13 +35,6 @@ struct Candidate {
 
 bool hidden(const fs::path& p) {
   return p.filename().string().rfind('.', 0) == 0;
-}
-
-std::string human_bytes(int64_t bytes) {
-  const double b = static_cast<double>(bytes);
-  if (b >= 1073741824.0) return fmt::format("{:.2f} GiB", b / 1073741824.0);
-  if (b >= 1048576.0) return fmt::format("{:.1f} MiB", b / 1048576.0);
-  return fmt::format("{:.1f} KiB", b / 1024.0);
 }
 
 // Sorted non-hidden sub-folders of `dir`; files directly in `dir` are reported as skipped.
@@ -328,8 +322,8 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
       o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_memory_budget();
   const bool encoded_mode = decoded_bytes > budget;
   EDEN_CHECK(!encoded_mode || encoded_bytes <= budget, "--data: ", dir, ": ", n, " files need ",
-             human_bytes(decoded_bytes), " decoded and ", human_bytes(encoded_bytes),
-             " encoded, over the memory budget of ", human_bytes(budget),
+             bytes_text(decoded_bytes), " decoded and ", bytes_text(encoded_bytes),
+             " encoded, over the memory budget of ", bytes_text(budget),
              "; hint: --limit-per-class N, a smaller --image-size, or a larger --memory-budget");
   report.mode = encoded_mode ? "encoded" : "decoded";
   report.threads = o.threads > 0 ? o.threads : usable_cpu_count();
@@ -345,7 +339,7 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
     try {
       pixels = torch::empty({n, 3, s, s}, opts.pinned_memory(o.pinned));
     } catch (const c10::Error&) {
-      EDEN_CHECK(o.pinned, "--data: cannot allocate ", human_bytes(decoded_bytes), " for ", n,
+      EDEN_CHECK(o.pinned, "--data: cannot allocate ", bytes_text(decoded_bytes), " for ", n,
                  " images");
       pixels = torch::empty({n, 3, s, s}, opts);  // page-locking that much failed: pageable
     }

@@ -13,6 +13,7 @@
 #include "eden/report/pareto.h"
 #include "eden/util/check.h"
 #include "eden/util/fs.h"
+#include "eden/util/units.h"
 
 namespace eden::report {
 namespace {
@@ -230,16 +231,11 @@ std::string feature_cache_text(const RunRecord& run) {
   j /= static_cast<double>(cached.size());
   s /= static_cast<double>(cached.size());
   const nlohmann::json store = fc.value("train_store", nlohmann::json::object());
-  const std::string stored = json_string(store, "dtype");  // LibTorch's name
-  const std::string dtype = stored == "Float"      ? "fp32"
-                            : stored == "BFloat16" ? "bf16"
-                            : stored == "Half"     ? "fp16"
-                                                   : stored;
+  const std::string dtype = json_string(store, "dtype");
   const std::string size =
-      store.contains("bytes")
-          ? fmt::format(" ({} MiB{})", format_fixed(json_double(store, "bytes") / (1 << 20), 1),
-                        dtype.empty() ? "" : ", " + markdown_text(dtype))
-          : "";
+      store.contains("bytes") ? fmt::format(" ({}{})", bytes_text(store.value("bytes", int64_t{0})),
+                                            dtype.empty() ? "" : ", " + markdown_text(dtype))
+                              : "";
   const bool energy = std::isfinite(j) && std::isfinite(filled->energy_j) && filled->energy_j > 0;
   const std::string cost =
       energy ? fmt::format("{} and {} each against {} and {} for epoch {} ({:.2g}x its energy)",

@@ -8,6 +8,7 @@
 
 #include "eden/train/freeze.h"
 #include "eden/util/check.h"
+#include "eden/util/units.h"
 
 namespace eden::train {
 namespace {
@@ -20,13 +21,6 @@ std::string joined(const std::vector<std::string>& items, size_t shown) {
 }
 
 }  // namespace
-
-std::string bytes_text(int64_t bytes) {
-  const auto b = static_cast<double>(bytes);
-  if (b >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
-  if (b >= 1024.0 * 1024) return fmt::format("{:.1f} MiB", b / (1024.0 * 1024));
-  return fmt::format("{:.1f} KiB", b / 1024.0);
-}
 
 std::string FeatureCachePlan::summary() const {
   const char* what = train && eval ? "training and evaluation features"

@@ -80,7 +80,4 @@ class FeatureCache {
   std::string reason_;
 };
 
-/// Bytes as the cache's messages print them: "3.1 KiB", "12.3 MiB", "1.50 GiB".
-std::string bytes_text(int64_t bytes);
-
 }  // namespace eden::train

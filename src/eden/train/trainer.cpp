@@ -23,6 +23,12 @@ namespace {
 
 namespace F = torch::nn::functional;
 
+/// EpochStats' train_features / eval_features of a pass that used `cache` (nullptr: none).
+const char* features_source(bool read_from_cache, const FeatureCache* cache) {
+  if (read_from_cache) return "cached";
+  return cache != nullptr && cache->ready() ? "stored" : "computed";
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -169,6 +175,10 @@ void Trainer::begin_epoch(int64_t epoch) {
     if (train_cache_) train_cache_->release();
     if (eval_cache_) eval_cache_->release();
   }
+}
+
+bool Trainer::later_frozen_epoch() const {
+  return epoch_ + 1 < std::min(unfreeze_at_, config_.epochs);
 }
 
 void Trainer::apply_frozen_modes() {
@@ -322,12 +332,11 @@ EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
   loader.set_epoch(epoch);
   // Filled only when a later frozen epoch will read it (not in the last frozen epoch, as when
   // a run resumes into it).
-  const bool later_frozen = epoch + 1 < std::min(unfreeze_at_, config_.epochs);
+  const bool later_frozen = later_frozen_epoch();
   FeatureCache* cache =
       frozen && train_cache_ && !train_cache_->off() ? train_cache_.get() : nullptr;
   const bool cached = cache != nullptr && cache->ready();
   if (!cached && !later_frozen) cache = nullptr;
-  eval_cache_wanted_ = later_frozen;
   if (cache != nullptr && !cached) cache->begin_fill();
   active_train_cache_ = cache;
   const int64_t nb = loader.num_batches();
@@ -378,9 +387,7 @@ EpochStats Trainer::train_epoch(int64_t epoch, data::BatchLoader& loader,
   }
   active_train_cache_ = nullptr;
   if (cache != nullptr && cache->filling()) cache->end_fill(group_, /*exchange=*/true);
-  stats.train_features = cached                               ? "cached"
-                         : cache != nullptr && cache->ready() ? "stored"
-                                                              : "computed";
+  stats.train_features = features_source(cached, cache);
   synchronize(device_);
   stats.train_time_s = seconds_since(t0);
   if (grad_sync_) stats.comm_wait_s = grad_sync_->wait_s() - wait_before;
@@ -412,7 +419,7 @@ eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
   FeatureCache* cache =
       phase_ == Phase::kFrozen && eval_cache_ && !eval_cache_->off() ? eval_cache_.get() : nullptr;
   const bool cached = cache != nullptr && cache->ready();
-  if (!cached && !eval_cache_wanted_) cache = nullptr;
+  if (!cached && !later_frozen_epoch()) cache = nullptr;
   if (cache != nullptr && !cached) cache->begin_fill();
   std::optional<eval::MetricAccumulator> metrics;
   for (int64_t b = 0; b < loader.num_batches(); ++b) {
@@ -435,9 +442,7 @@ eval::EvalResult Trainer::evaluate(data::BatchLoader& loader) {
     metrics->add(logits, batch.y, loss_sum);
   }
   if (cache != nullptr && cache->filling()) cache->end_fill(group_, /*exchange=*/false);
-  last_eval_features_ = cached                               ? "cached"
-                        : cache != nullptr && cache->ready() ? "stored"
-                                                             : "computed";
+  last_eval_features_ = features_source(cached, cache);
   EDEN_CHECK(metrics.has_value(), "evaluation set is empty",
              group_ ? " on this rank (fewer evaluation images than ranks)" : "");
   if (group_ != nullptr) {

@@ -170,6 +170,8 @@ class Trainer {
   /// (no autograd) and stored when it is filling.
   torch::Tensor frozen_features(const data::Batch& batch, FeatureCache* cache);
   int64_t cache_budget_left(const FeatureCache& cache) const;
+  /// A frozen epoch follows the current one: worth filling a cache for.
+  bool later_frozen_epoch() const;
   int64_t load_pickle_checkpoint(const std::string& path);
   /// The signal to stop on now (0: go on). In a group all ranks decide together, at
   /// `update_boundary`s only (between them there is no collective to stop in step).
@@ -207,7 +209,6 @@ class Trainer {
   std::unique_ptr<FeatureCache> train_cache_, eval_cache_;
   FeatureCache* active_train_cache_ = nullptr;  // set during a frozen epoch that uses it
   int64_t cache_budget_bytes_ = 0;
-  bool eval_cache_wanted_ = false;  // this epoch is not the last frozen one: fill for later
   std::string last_eval_features_ = "computed";
 };
 

@@ -1,6 +1,8 @@
 // Parsing of energy, CO2 mass and duration quantities (see units.h).
 #include "eden/util/units.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -83,6 +85,13 @@ double parse_duration_s(const std::string& text, const std::string& what) {
                                   {"h", 3600.0}, {"hr", 3600.0}, {"d", 86400.0}};
   return parse_quantity(text, what, units, true,
                         "a duration with s, min (or m), h or d (e.g. 3h, 1h30m, 45min)");
+}
+
+std::string bytes_text(int64_t bytes) {
+  const auto b = static_cast<double>(bytes);
+  if (b >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
+  if (b >= 1024.0 * 1024) return fmt::format("{:.1f} MiB", b / (1024.0 * 1024));
+  return fmt::format("{:.1f} KiB", b / 1024.0);
 }
 
 }  // namespace eden
