@@ -2,11 +2,13 @@
 #include "eden/util/fs.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "eden/util/check.h"
@@ -14,8 +16,12 @@
 namespace eden {
 namespace {
 
+// pid + random: unique across processes and across threads of one process, so two writers of
+// the same file never share a temp file (a writer may open it with O_EXCL).
 fs::path temp_path_for(const fs::path& path) {
-  return path.string() + ".tmp." + std::to_string(::getpid());
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  return path.string() + ".tmp." + std::to_string(::getpid()) + "." +
+         fmt::format("{:016x}", random());
 }
 
 void fsync_path(const fs::path& path) {
