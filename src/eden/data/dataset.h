@@ -66,6 +66,17 @@ struct LoadReport {
   double load_s = 0.0;    // wall time of the load
   int threads = 1;
   std::vector<SkippedFile> skipped;  // files left out (also classes, as their folder path)
+  // The decoded cache of image folders (docs/data-cache.md): off | hit | written | rebuilt |
+  // not-written | not-used (encoded mode); the entry's path and, for rebuilt, not-written and
+  // not-used, why.
+  std::string cache = "off";
+  std::string cache_path;
+  std::string cache_reason;
+  // The load's energy (decoding is data preparation, not training): metered by the trainer's
+  // meters where the caller had them; energy_source empty = not measured.
+  double energy_j = 0.0;
+  std::string energy_source;  // "measured", "estimated", "mixed"
+  std::string energy_covers;  // the components summed
 };
 
 /// A data set with its train and evaluation splits.

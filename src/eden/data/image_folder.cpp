@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -13,6 +15,7 @@
 #include <map>
 #include <set>
 
+#include "eden/data/decoded_cache.h"
 #include "eden/data/image_preprocess.h"
 #include "eden/util/check.h"
 #include "eden/util/interrupt.h"
@@ -213,6 +216,103 @@ SplitPlan plan_splits(const std::vector<Candidate>& cands, const std::vector<std
 
 const char* split_dir_names[] = {"val", "validation", "test"};
 
+std::string folder_name(const fs::path& dir) {
+  return dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
+}
+
+// `dir` as every scanned path begins, ending in '/': what cached paths are relative to.
+std::string path_prefix(const fs::path& dir) {
+  std::string p = dir.string();
+  if (p.empty() || p.back() != '/') p += '/';
+  return p;
+}
+
+std::string relative_to(const std::string& path, const std::string& prefix) {
+  return path.compare(0, prefix.size(), prefix) == 0 ? path.substr(prefix.size()) : path;
+}
+
+// Everything that decides which pixels land in which split: the candidates (path, class,
+// split, size, mtime in ns), what the scan skipped, the split settings, the image size.
+DecodedCacheKey cache_key(const fs::path& dir, const std::vector<Candidate>& cands,
+                          const std::vector<SkippedFile>& scan_skipped, bool folder_split,
+                          const ImageFolderOptions& o) {
+  DecodedCacheKey key(folder_name(dir), o.image_size);
+  const std::string prefix = path_prefix(dir);
+  key.add("split_mode", folder_split ? "folders" : "val-split");
+  if (!folder_split) {
+    key.add("val_split", fmt::format("{:.17g}", o.val_split));
+    key.add("split_seed", std::to_string(o.seed));
+  }
+  key.add("limit_per_class", std::to_string(o.limit_per_class));
+  for (const auto& f : scan_skipped)
+    key.add("scan_skipped", relative_to(f.path, prefix) + "|" + f.reason);
+  for (const auto& c : cands) {
+    struct stat st {};
+    const bool ok = ::stat(c.path.c_str(), &st) == 0;  // follows links, as the read does
+    key.add_file(
+        relative_to(c.path.string(), prefix), c.cls, static_cast<int>(c.split),
+        ok ? static_cast<int64_t>(st.st_size) : -1,
+        ok ? static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec : -1);
+  }
+  return key;
+}
+
+void check_strict(const LoadReport& report, const fs::path& dir, const ImageFolderOptions& o) {
+  if (!o.strict || report.skipped.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < std::min<size_t>(report.skipped.size(), 5); ++i) {
+    list += "\n  " + report.skipped[i].path + ": " + report.skipped[i].reason;
+  }
+  EDEN_CHECK(false, "--strict: ", report.skipped.size(), " file(s) or folder(s) of ", dir,
+             " would be skipped:", list, report.skipped.size() > 5 ? "\n  ..." : "");
+}
+
+torch::Tensor long_tensor(const std::vector<int64_t>& v) {
+  return torch::tensor(v, torch::kLong);
+}
+
+void finish(DataSplits& out, const fs::path& dir, LoadReport report,
+            std::chrono::steady_clock::time_point t0) {
+  report.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.report = std::move(report);
+  out.train.validate(dir.string() + " (train)");
+  out.test.validate(dir.string() + " (eval)");
+}
+
+// A cache hit as the loader's result: the mapped pixels are the data set's, no copy.
+DataSplits from_cache(const fs::path& dir, const ImageFolderOptions& o, DecodedFolder hit,
+                      LoadReport report, std::chrono::steady_clock::time_point t0) {
+  const std::string prefix = path_prefix(dir);
+  report.skipped.clear();
+  for (auto& f : hit.skipped) report.skipped.push_back({prefix + f.path, std::move(f.reason)});
+  check_strict(report, dir, o);  // strict is not in the key: the same skips, the same error
+  report.split = hit.split;
+  report.files_seen = hit.files_seen;
+  report.cache = "hit";
+  torch::Tensor pixels = hit.pixels;
+  if (o.pinned) {
+    try {
+      pixels = pixels.pin_memory();  // page-locked memory is allocated as such: this one copies
+    } catch (const c10::Error&) {
+      // pageable, as a failed page-locked allocation is in the decoding path
+    }
+  }
+  const auto n_train = static_cast<int64_t>(hit.train_labels.size());
+  const auto n_eval = static_cast<int64_t>(hit.eval_labels.size());
+  DataSplits out;
+  out.name = folder_name(dir);
+  out.train.classes = hit.classes;
+  out.test.classes = hit.classes;
+  out.train.labels = long_tensor(hit.train_labels);
+  out.test.labels = long_tensor(hit.eval_labels);
+  out.train.images = pixels.narrow(0, 0, n_train);
+  out.test.images = pixels.narrow(0, n_train, n_eval);
+  report.images_loaded = n_train + n_eval;
+  report.ram_bytes = pixels.numel();
+  finish(out, dir, std::move(report), t0);
+  return out;
+}
+
 }  // namespace
 
 int64_t parse_memory_size(const std::string& text) {
@@ -328,6 +428,22 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   report.mode = encoded_mode ? "encoded" : "decoded";
   report.threads = o.threads > 0 ? o.threads : usable_cpu_count();
 
+  // ---- the decoded cache --------------------------------------------------------------------
+  std::optional<DecodedCacheKey> key;
+  fs::path cache_file;
+  std::string bad_entry;  // why an entry at the key's path was not used ("" = there was none)
+  if (!o.cache_dir.empty() && encoded_mode) {
+    report.cache = "not-used";
+    report.cache_reason = "the decoded images exceed the memory budget, so files stay encoded";
+  } else if (!o.cache_dir.empty()) {
+    key = cache_key(dir, cands, report.skipped, folder_split, o);
+    cache_file = o.cache_dir / key->file_name();
+    report.cache_path = cache_file.string();
+    if (auto hit = load_decoded_cache(cache_file, *key, report.threads, bad_entry)) {
+      return from_cache(dir, o, std::move(*hit), std::move(report), t0);
+    }
+  }
+
   torch::Tensor pixels;  // (n, 3, S, S) uint8 in decoded mode
   auto encoded = std::make_shared<EncodedImages>();
   encoded->size = s;
@@ -349,6 +465,7 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   // Each file goes to the row the split would give it if every file decodes, so the common case
   // needs no reordering afterwards.
   std::vector<std::string> failure(static_cast<size_t>(n));
+  std::vector<char> unread(static_cast<size_t>(n), 0);  // failed to read, not to decode
   std::vector<int64_t> row_of(static_cast<size_t>(n), -1);
   if (!encoded_mode) {
     const auto ideal = plan_splits(cands, failure, folder_split, train_root, o);
@@ -374,6 +491,7 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
       try {
         if (!read_whole_file(c.path, bytes, error)) {
           failure[i] = error;
+          unread[i] = 1;
         } else if (sniff_image_format(bytes.data(), bytes.size()) == ImageFormat::kUnknown) {
           failure[i] = bytes.empty() ? "empty file" : "not an image (neither JPEG nor PNG)";
         } else {
@@ -391,6 +509,7 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
         }
       } catch (const std::bad_alloc&) {
         failure[i] = "out of memory while decoding";
+        unread[i] = 1;
       } catch (const std::exception& e) {
         failure[i] = e.what();
       }
@@ -414,14 +533,7 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
   std::sort(report.skipped.begin(), report.skipped.end(),
             [](const SkippedFile& a, const SkippedFile& b) { return a.path < b.path; });
 
-  if (o.strict && !report.skipped.empty()) {
-    std::string list;
-    for (size_t i = 0; i < std::min<size_t>(report.skipped.size(), 5); ++i) {
-      list += "\n  " + report.skipped[i].path + ": " + report.skipped[i].reason;
-    }
-    EDEN_CHECK(false, "--strict: ", report.skipped.size(), " file(s) or folder(s) of ", dir,
-               " would be skipped:", list, report.skipped.size() > 5 ? "\n  ..." : "");
-  }
+  check_strict(report, dir, o);
   EDEN_CHECK(!train_rows.empty(), "--data: ", dir, ": none of ", n,
              " files is a readable JPEG or PNG in a usable class folder (first: ",
              report.skipped.empty()
@@ -436,9 +548,8 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
 
   // ---- assemble ------------------------------------------------------------------------------
   DataSplits out;
-  out.name =
-      dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
-  auto as_tensor = [](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kLong); };
+  out.name = folder_name(dir);
+  const auto as_tensor = long_tensor;
   const auto n_train = static_cast<int64_t>(train_rows.size());
   const auto n_eval = static_cast<int64_t>(eval_rows.size());
   out.train.classes = classes;
@@ -477,10 +588,38 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
     report.ram_bytes = n * row_bytes;  // skipped rows stay allocated at the end
   }
   report.images_loaded = n_train + n_eval;
-  report.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  out.report = std::move(report);
-  out.train.validate(dir.string() + " (train)");
-  out.test.validate(dir.string() + " (eval)");
+  if (key) {
+    // Files that could not be read may read next time: a load missing them is not kept.
+    const auto unread_files = std::count(unread.begin(), unread.end(), 1);
+    report.cache = "not-written";
+    if (unread_files > 0) {
+      report.cache_reason =
+          fmt::format("{} file(s) could not be read; a later load may read them", unread_files);
+    } else if (!o.cache_store) {
+      report.cache_reason = "left to the rank that stores it";
+    } else {
+      try {
+        DecodedFolder entry;
+        entry.pixels = pixels.narrow(0, 0, n_train + n_eval);  // the used rows, contiguous
+        entry.train_labels = plan.train_labels;
+        entry.eval_labels = plan.eval_labels;
+        entry.classes = classes;
+        const std::string prefix = path_prefix(dir);
+        for (const auto& f : report.skipped)
+          entry.skipped.push_back({relative_to(f.path, prefix), f.reason});
+        entry.split = report.split;
+        entry.files_seen = report.files_seen;
+        store_decoded_cache(cache_file, *key, entry, report.threads);
+        report.cache = bad_entry.empty() ? "written" : "rebuilt";
+        report.cache_reason = bad_entry;
+      } catch (const std::exception& e) {
+        // A full disk or an unwritable folder costs the next run a decode, never this run.
+        report.cache_reason = e.what();
+        if (!bad_entry.empty()) report.cache_reason += "; the entry there is bad: " + bad_entry;
+      }
+    }
+  }
+  finish(out, dir, std::move(report), t0);
   return out;
 }
 

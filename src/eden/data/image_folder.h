@@ -21,6 +21,10 @@ struct ImageFolderOptions {
   int threads = 0;                  // decoding threads; 0 = every usable core
   bool pinned = false;              // allocate the decoded tensor in page-locked memory (CUDA)
   bool progress = true;             // live bar when stderr is a terminal
+  // The decoded cache (decoded_cache.h, docs/data-cache.md): empty = off. Entries are looked up
+  // in `cache_dir` before decoding and, when `cache_store`, written there after.
+  std::filesystem::path cache_dir;
+  bool cache_store = true;  // false: look up only (a data-parallel run's other ranks)
 };
 
 /// True when `dir` has sub-folders but none of the MNIST or CIFAR files.
@@ -29,7 +33,8 @@ bool is_image_folder(const std::filesystem::path& dir);
 /// Loads DIR/<class>/... (split by `val_split`) or DIR/train/<class>/... with
 /// DIR/{val,validation,test}/<class>/.... Class index = position in the sorted names of the
 /// classes that have images. Throws eden::Error for no images, fewer than two classes, a budget
-/// even the encoded files exceed, or (with `strict`) any skip.
+/// even the encoded files exceed, or (with `strict`) any skip. A cache that cannot be read or
+/// written never fails the load: the report says what happened (LoadReport::cache).
 DataSplits load_image_folder(const std::filesystem::path& dir, const ImageFolderOptions& options);
 
 /// "auto" -> 0, "512M", "16G", "1.5T", or plain bytes; throws eden::Error for anything else.
