@@ -239,6 +239,16 @@ std::vector<ConfigField> make_fields() {
          c.memory_budget = s;
        },
        [](const C& c) { return c.memory_budget; }},
+      {"data_cache",
+       "image folders: where the decoded images are kept for the next run (docs/data-cache.md); "
+       "auto = $EDEN_DATA_CACHE, else $XDG_CACHE_HOME/eden/data, else ~/.cache/eden/data; "
+       "off = decode every time; or a folder",
+       "string",
+       [](C& c, const std::string& s) {
+         EDEN_CHECK(!s.empty(), "--data-cache: expected auto, off or a folder, got ''");
+         c.data_cache = s;
+       },
+       [](const C& c) { return c.data_cache; }},
       bool_field("strict", &C::strict, "image folders: any skipped file or class is an error"),
       choice_field("augment", &C::augment, {"auto", "none", "timm"},
                    "timm = random-resized-crop + horizontal flip; auto = timm for image folders, "

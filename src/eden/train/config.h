@@ -62,6 +62,7 @@ struct TrainConfig {
   double val_split = 0.1;              // image folders without train/val: stratified hold-out
   int64_t limit_per_class = 0;         // image folders: first N files of each class (0 = all)
   std::string memory_budget = "auto";  // image folders: decoded pixels above this stay encoded
+  std::string data_cache = "auto";     // image folders: auto | off | DIR of the decoded cache
   bool strict = false;                 // image folders: any skipped file is an error
   std::string augment = "auto";        // auto | none | timm (random-resized-crop + flip)
   std::string normalize = "auto";      // auto | dataset | imagenet | unit

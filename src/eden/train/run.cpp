@@ -10,11 +10,13 @@
 
 #include "eden/data/batch_loader.h"
 #include "eden/data/cifar_reader.h"
+#include "eden/data/decoded_cache.h"
 #include "eden/data/idx_reader.h"
 #include "eden/data/image_folder.h"
 #include "eden/dist/env.h"
 #include "eden/dist/process_group.h"
 #include "eden/energy/environment.h"
+#include "eden/energy/monitor.h"
 #include "eden/io/pretrained.h"
 #include "eden/models/registry.h"
 #include "eden/report/csv_log.h"
@@ -212,7 +214,19 @@ void print_load_summary(const std::string& path, const data::DataSplits& d) {
       "loaded in {:.2f} s",
       r.format, path, d.train.size(), d.test.size(), d.train.num_classes(), r.split, r.mode,
       static_cast<double>(r.ram_bytes) / (1 << 20), r.load_s);
-  if (r.format == "image-folder") line += fmt::format(" on {} threads", r.threads);
+  if (r.cache == "hit") {
+    line += fmt::format(" from the decoded cache {}", r.cache_path);
+  } else if (r.format == "image-folder") {
+    line += fmt::format(" on {} threads", r.threads);
+    if (r.cache == "written") line += fmt::format("; cached to {}", r.cache_path);
+    if (r.cache == "rebuilt") {
+      line += fmt::format("; cached to {} (rebuilt: {})", r.cache_path, r.cache_reason);
+    }
+    if (r.cache == "not-written") {
+      line += fmt::format("; not cached ({}: {})", r.cache_path, r.cache_reason);
+    }
+    if (r.cache == "not-used") line += "; the decoded cache is not used in encoded mode";
+  }
   if (!r.skipped.empty()) {
     line += fmt::format("; {} skipped (listed in {}), e.g. {}: {}", r.skipped.size(),
                         RunFiles::kSkipped, r.skipped.front().path, r.skipped.front().reason);
@@ -221,15 +235,25 @@ void print_load_summary(const std::string& path, const data::DataSplits& d) {
 }
 
 nlohmann::json load_report_json(const data::LoadReport& r) {
-  return {{"format", r.format},
-          {"mode", r.mode},
-          {"split", r.split},
-          {"files_seen", r.files_seen},
-          {"images_loaded", r.images_loaded},
-          {"skipped", r.skipped.size()},
-          {"ram_bytes", r.ram_bytes},
-          {"load_s", r.load_s},
-          {"threads", r.threads}};
+  nlohmann::json j = {{"format", r.format},
+                      {"mode", r.mode},
+                      {"split", r.split},
+                      {"files_seen", r.files_seen},
+                      {"images_loaded", r.images_loaded},
+                      {"skipped", r.skipped.size()},
+                      {"ram_bytes", r.ram_bytes},
+                      {"load_s", r.load_s},
+                      {"threads", r.threads},
+                      {"cache", r.cache}};
+  if (!r.cache_path.empty()) j["cache_path"] = r.cache_path;
+  if (!r.cache_reason.empty()) j["cache_reason"] = r.cache_reason;
+  // Data preparation, apart from the run's training energy (energy_j in metrics.json).
+  j["energy_j"] = r.energy_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.energy_j);
+  if (!r.energy_source.empty()) {
+    j["energy_source"] = r.energy_source;
+    j["energy_covers"] = r.energy_covers;
+  }
+  return j;
 }
 
 data::Normalization normalization_from_json(const nlohmann::json& j) {
@@ -566,6 +590,22 @@ torch::Device resolve_device(const std::string& name) {
 }
 
 data::DataSplits load_data(const TrainConfig& cfg) {
+  dist::ProcessGroup* group = process_group(cfg);
+  // The load's energy on the trainer's meters (a monitor of its own: the run's starts after).
+  // Not in a data-parallel run, where machine counters would count every rank's decoding.
+  std::unique_ptr<energy::EnergyMonitor> monitor;
+  if (group == nullptr) {
+    energy::MonitorOptions mo;
+    mo.sample_period_s = static_cast<double>(cfg.energy_interval_ms) / 1000.0;
+    mo.keep_timeline = false;
+    mo.print_warnings = false;  // the run's own monitor says them
+    try {
+      monitor = std::make_unique<energy::EnergyMonitor>(mo);
+      monitor->begin_window("data_load");
+    } catch (const std::exception&) {
+      monitor.reset();  // unmetered: the load itself must not fail for it
+    }
+  }
   std::string format = cfg.data_format;
   if (format == "auto") {
     format = data::is_cifar_folder(cfg.data)   ? "cifar"
@@ -587,9 +627,21 @@ data::DataSplits load_data(const TrainConfig& cfg) {
     fo.strict = cfg.strict;
     fo.threads = static_cast<int>(cfg.threads);
     fo.pinned = cfg.device != "cpu" && cuda_available();
+    fo.cache_dir = data::resolve_data_cache_dir(cfg.data_cache);
+    fo.cache_store = writes_run_files(group);  // ranks' entries are identical: one writes
     splits = data::load_image_folder(cfg.data, fo);
   }
-  if (writes_run_files(process_group(cfg))) print_load_summary(cfg.data, splits);
+  if (monitor != nullptr) {
+    try {
+      const energy::Measurement m = monitor->end_window("data_load");
+      splits.report.energy_j = m.energy_j();
+      splits.report.energy_source = energy::to_string(m.source());
+      splits.report.energy_covers = m.covers();
+    } catch (const std::exception&) {
+      // a meter that failed mid-load leaves the load unmetered
+    }
+  }
+  if (writes_run_files(group)) print_load_summary(cfg.data, splits);
   const auto keep = parse_class_list(cfg.classes);
   if (!keep.empty()) {
     for (int64_t k : keep) {
