@@ -430,13 +430,14 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
 
   // ---- the decoded cache --------------------------------------------------------------------
   std::optional<DecodedCacheKey> key;
+  const std::vector<SkippedFile> scan_skipped = report.skipped;
   fs::path cache_file;
   std::string bad_entry;  // why an entry at the key's path was not used ("" = there was none)
   if (!o.cache_dir.empty() && encoded_mode) {
     report.cache = "not-used";
     report.cache_reason = "the decoded images exceed the memory budget, so files stay encoded";
   } else if (!o.cache_dir.empty()) {
-    key = cache_key(dir, cands, report.skipped, folder_split, o);
+    key = cache_key(dir, cands, scan_skipped, folder_split, o);
     cache_file = o.cache_dir / key->file_name();
     report.cache_path = cache_file.string();
     if (auto hit = load_decoded_cache(cache_file, *key, report.threads, bad_entry)) {
@@ -597,6 +598,10 @@ DataSplits load_image_folder(const fs::path& dir, const ImageFolderOptions& o) {
           fmt::format("{} file(s) could not be read; a later load may read them", unread_files);
     } else if (!o.cache_store) {
       report.cache_reason = "left to the rank that stores it";
+    } else if (cache_key(dir, cands, scan_skipped, folder_split, o).hex() != key->hex()) {
+      // Stat'ed again: pixels of a file that changed while it was read must not be stored
+      // under the key of its state before.
+      report.cache_reason = "a file changed while the folder was loading";
     } else {
       try {
         DecodedFolder entry;
