@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../common/image_files.h"
 #include "../common/process.h"
 #include "../energy/fake_powercap.h"
 
@@ -109,6 +110,41 @@ TEST_F(Launch, TwoRanksWriteOneRunDirectory) {
   for (size_t at = 0; (at = r.output.find("run directory:", at)) != std::string::npos; ++at)
     ++summaries;
   EXPECT_EQ(summaries, 1u) << r.output;
+}
+
+// A two-rank run leaves one decoded-cache entry (rank 0 stores it) and the next run hits it;
+// the load is not metered across ranks.
+TEST_F(Launch, RankZeroStoresTheDecodedCacheAndTheNextRunHitsIt) {
+  const auto tree = dir_ / "folder";
+  for (int k = 0; k < 2; ++k) {
+    fs::create_directories(tree / std::to_string(k));
+    for (int i = 0; i < 8; ++i) {
+      auto rgb = eden::testing::photo_like_rgb(36, 40, static_cast<uint32_t>(10 * k + i));
+      for (size_t p = k; p < rgb.size(); p += 3) rgb[p] = 255;
+      eden::testing::write_bytes((tree / std::to_string(k) / (std::to_string(i) + ".jpg")).string(),
+                                 eden::testing::encode_jpeg(rgb, 36, 40));
+    }
+  }
+  const auto cache = dir_ / "cache";
+  auto launch = [&](const std::string& name, int port) {
+    const auto r =
+        run(std::string("EDEN_NO_PROGRESS=1 ") + EDEN_BINARY +
+            " launch --nproc 2 --master 127.0.0.1:" + std::to_string(test_port(port)) +
+            " -- train --model small_cnn --epochs 1 --image-size 32 --batch-size 4 "
+            "--val-split 0.25 --threads 1 --data " +
+            tree.string() + " --data-cache " + cache.string() + " --out " + (dir_ / name).string());
+    EXPECT_EQ(r.status, 0) << r.output;
+    return nlohmann::json::parse(read_file(dir_ / name / "run.json")).at("data_load");
+  };
+  const auto first = launch("first", 20);
+  EXPECT_EQ(first.at("cache"), "written") << first;
+  EXPECT_TRUE(first.at("energy_j").is_null()) << "not metered across ranks";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(cache)) files.push_back(e.path());
+  EXPECT_EQ(files, std::vector<fs::path>{fs::path(first.at("cache_path").get<std::string>())});
+  const auto second = launch("second", 21);
+  EXPECT_EQ(second.at("cache"), "hit") << second;
+  EXPECT_EQ(second.at("cache_path"), first.at("cache_path"));
 }
 
 TEST_F(Launch, KilledRankStopsTheGroupAndTheRunResumes) {
