@@ -66,6 +66,9 @@ struct LoadReport {
   double load_s = 0.0;    // wall time of the load
   int threads = 1;
   std::vector<SkippedFile> skipped;  // files left out (also classes, as their folder path)
+  /// Set when this run did not load the data itself but reused the load of an earlier stage
+  /// of its experiment (its name); load_s is then that load's, paid once.
+  std::string shared_from;
 };
 
 /// A data set with its train and evaluation splits.

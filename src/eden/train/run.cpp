@@ -221,15 +221,17 @@ void print_load_summary(const std::string& path, const data::DataSplits& d) {
 }
 
 nlohmann::json load_report_json(const data::LoadReport& r) {
-  return {{"format", r.format},
-          {"mode", r.mode},
-          {"split", r.split},
-          {"files_seen", r.files_seen},
-          {"images_loaded", r.images_loaded},
-          {"skipped", r.skipped.size()},
-          {"ram_bytes", r.ram_bytes},
-          {"load_s", r.load_s},
-          {"threads", r.threads}};
+  nlohmann::json j = {{"format", r.format},
+                      {"mode", r.mode},
+                      {"split", r.split},
+                      {"files_seen", r.files_seen},
+                      {"images_loaded", r.images_loaded},
+                      {"skipped", r.skipped.size()},
+                      {"ram_bytes", r.ram_bytes},
+                      {"load_s", r.load_s},
+                      {"threads", r.threads}};
+  if (!r.shared_from.empty()) j["shared_from"] = r.shared_from;
+  return j;
 }
 
 data::Normalization normalization_from_json(const nlohmann::json& j) {
@@ -565,13 +567,37 @@ torch::Device resolve_device(const std::string& name) {
   return torch::Device(torch::kCUDA);
 }
 
-data::DataSplits load_data(const TrainConfig& cfg) {
-  std::string format = cfg.data_format;
-  if (format == "auto") {
-    format = data::is_cifar_folder(cfg.data)   ? "cifar"
-             : data::is_image_folder(cfg.data) ? "folder"
-                                               : "idx";  // its reader names what is missing
+namespace {
+
+/// cfg.data_format with "auto" resolved from the files.
+std::string resolved_format(const TrainConfig& cfg) {
+  if (cfg.data_format != "auto") return cfg.data_format;
+  return data::is_cifar_folder(cfg.data)   ? "cifar"
+         : data::is_image_folder(cfg.data) ? "folder"
+                                           : "idx";  // its reader names what is missing
+}
+
+uint64_t split_seed_of(const TrainConfig& cfg) {
+  return static_cast<uint64_t>(cfg.split_seed >= 0 ? cfg.split_seed : cfg.seed);
+}
+
+}  // namespace
+
+std::string data_source_key(const TrainConfig& cfg) {
+  std::error_code ec;
+  const fs::path where = fs::weakly_canonical(cfg.data, ec);
+  const std::string format = resolved_format(cfg);
+  std::string key = format + "|" + (ec ? cfg.data : where.string());
+  if (format == "folder") {
+    key += fmt::format("|size={}|val={}|split_seed={}|per_class={}|budget={}|strict={}|pinned={}",
+                       cfg.image_size, cfg.val_split, split_seed_of(cfg), cfg.limit_per_class,
+                       cfg.memory_budget, cfg.strict, cfg.device != "cpu" && cuda_available());
   }
+  return key;
+}
+
+data::DataSplits load_source_data(const TrainConfig& cfg) {
+  const std::string format = resolved_format(cfg);
   data::DataSplits splits;
   if (format == "idx") {
     splits = data::load_mnist_folder(cfg.data);
@@ -581,7 +607,7 @@ data::DataSplits load_data(const TrainConfig& cfg) {
     data::ImageFolderOptions fo;
     fo.image_size = cfg.image_size;
     fo.val_split = cfg.val_split;
-    fo.seed = static_cast<uint64_t>(cfg.seed);
+    fo.seed = split_seed_of(cfg);
     fo.limit_per_class = cfg.limit_per_class;
     fo.memory_budget_bytes = data::parse_memory_size(cfg.memory_budget);
     fo.strict = cfg.strict;
@@ -590,6 +616,10 @@ data::DataSplits load_data(const TrainConfig& cfg) {
     splits = data::load_image_folder(cfg.data, fo);
   }
   if (writes_run_files(process_group(cfg))) print_load_summary(cfg.data, splits);
+  return splits;
+}
+
+data::DataSplits select_data(data::DataSplits splits, const TrainConfig& cfg) {
   const auto keep = parse_class_list(cfg.classes);
   if (!keep.empty()) {
     for (int64_t k : keep) {
@@ -602,6 +632,10 @@ data::DataSplits load_data(const TrainConfig& cfg) {
   splits.train = limit(std::move(splits.train), cfg.train_limit);
   splits.test = limit(std::move(splits.test), cfg.eval_limit);
   return splits;
+}
+
+data::DataSplits load_data(const TrainConfig& cfg) {
+  return select_data(load_source_data(cfg), cfg);
 }
 
 namespace {
