@@ -170,7 +170,7 @@ void register_run_command(CLI::App& root, int& exit_code) {
     exit_code = 0;
     if (!r.wrote_files) return;  // another rank of a data-parallel run: rank 0 reports
     auto line = [](const std::string& what, const std::filesystem::path& path) {
-      fmt::print("{:<22}{}\n", what + ":", path.string());
+      fmt::print("{:<21} {}\n", what + ":", path.string());
     };
     fmt::print("\n");
     line("experiment directory", r.dir);

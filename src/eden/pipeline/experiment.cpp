@@ -442,20 +442,28 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const train::RunOpt
     std::vector<report::RunRecord> runs;
     for (const auto& d : cand.runs) runs.push_back(report::load_run(d));
     if (n == 1) {
-      const auto delta = report::compare_runs(runs.front(), bases.front());
+      const auto delta =
+          r.candidates.size() == 1
+              ? report::compare_runs(runs.front(), bases.front())
+              : report::compute_green_delta(
+                    report::run_numbers(runs.front(),
+                                        fmt::format("{} [{}]", runs.front().model, cand.name)),
+                    report::run_numbers(bases.front()));
       cand.green_delta =
           report::write_green_delta(delta, runs.front(), bases.front(), cand.runs.front()).first;
       verdicts.push_back(report::describe(delta));
       card_options.study.reset();
     } else {
-      // Labels as compare_runs gives them, but by the stage's name, not the seed's folder.
+      // By model, and by the candidate's name too where a model name alone would not tell
+      // the sides or the candidates apart.
       const bool same_model = runs.front().model == bases.front().model;
+      const bool named = same_model || r.candidates.size() > 1;
       std::vector<report::SeedPair> pairs;
       for (std::size_t k = 0; k < runs.size(); ++k) {
         report::SeedPair p;
         p.seed = cfg.candidates[i].config.seed + static_cast<int64_t>(k);
         p.model = report::run_numbers(
-            runs[k], same_model ? fmt::format("{} [{}]", runs[k].model, cand.name) : "");
+            runs[k], named ? fmt::format("{} [{}]", runs[k].model, cand.name) : "");
         p.baseline = report::run_numbers(
             bases[k], same_model ? fmt::format("{} [baseline]", bases[k].model) : "");
         p.model_run = relative_name(cand.runs[k], r.dir);

@@ -577,7 +577,7 @@ std::string statistics_section(const RunRecord& run) {
   if (run.metrics.contains("experiment_data_preparation") &&
       run.metrics.at("experiment_data_preparation").is_object()) {
     // `eden run`: the data was decoded once for all stages; that cost is the experiment's.
-    const auto& p = run.metrics.at("experiment_data_preparation");
+    const nlohmann::json p = run.metrics.at("experiment_data_preparation");
     out += fmt::format(
         "| Data Preparation (the experiment's, not in the total above) | {} load(s) for {} "
         "stage(s): {}, {} J ({}) |\n",

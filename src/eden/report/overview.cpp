@@ -73,7 +73,10 @@ void group_seed_rows(std::vector<OverviewRow>& rows) {
   }
   std::vector<bool> merged(rows.size(), false);
   std::vector<OverviewRow> out;
-  for (const auto& [key, members] : groups) {
+  for (const auto& group : groups) {
+    // Not a structured binding: C++17 lambdas cannot capture one (clang refuses).
+    const auto& key = group.first;
+    const auto& members = group.second;
     if (members.size() < 2) continue;
     OverviewRow g;
     g.run = rows[members.front()].run;

@@ -190,11 +190,13 @@ std::string to_markdown(const RepeatedGreenDelta& d) {
                   bracket(format_signed(d.accuracy_delta_pp.low, 2),
                           format_signed(d.accuracy_delta_pp.high, 2)));
   const Interval& s = d.energy_saved_fraction;
+  // "saved" or "more" as the mean says, the interval in the same sense.
   const std::string saved =
-      s.estimate >= 0 ? percent(s.estimate) + " saved" : percent(-s.estimate) + " more";
-  out += fmt::format("| Total Energy (J) | {} | {} | {} (saved {}) |\n",
-                     energy_cell(d.baseline_energy_j), energy_cell(d.model_energy_j), saved,
-                     bracket(percent(s.low), percent(s.high)));
+      s.estimate >= 0
+          ? percent(s.estimate) + " saved " + bracket(percent(s.low), percent(s.high))
+          : percent(-s.estimate) + " more " + bracket(percent(-s.high), percent(-s.low));
+  out += fmt::format("| Total Energy (J) | {} | {} | {} |\n", energy_cell(d.baseline_energy_j),
+                     energy_cell(d.model_energy_j), saved);
   out += fmt::format("| CO₂ Emissions (kg) | {} | {} | {} kg |\n", quantity_cell(d.baseline_co2_kg),
                      quantity_cell(d.model_co2_kg), quantity_cell(d.co2_delta_kg, true));
   out += fmt::format("| Energy source | {} | {} | {} |\n", markdown_text(g.baseline.energy_source),

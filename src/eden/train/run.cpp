@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <set>
@@ -597,6 +598,7 @@ std::string data_source_key(const TrainConfig& cfg) {
 }
 
 data::DataSplits load_source_data(const TrainConfig& cfg) {
+  const auto t0 = std::chrono::steady_clock::now();
   const std::string format = resolved_format(cfg);
   data::DataSplits splits;
   if (format == "idx") {
@@ -614,6 +616,10 @@ data::DataSplits load_source_data(const TrainConfig& cfg) {
     fo.threads = static_cast<int>(cfg.threads);
     fo.pinned = cfg.device != "cpu" && cuda_available();
     splits = data::load_image_folder(cfg.data, fo);
+  }
+  if (format != "folder") {  // the IDX and CIFAR readers do not time themselves
+    splits.report.load_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   if (writes_run_files(process_group(cfg))) print_load_summary(cfg.data, splits);
   return splits;
