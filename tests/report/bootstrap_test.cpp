@@ -57,8 +57,9 @@ TEST(Bootstrap, IntervalsMatchNumpyOverEveryResample) {
         "    i = list(idx); da = (ac[i] - ab[i]).mean(); dj = (jc[i] - jb[i]).mean()\n"
         "    s.append((da, dj, da / dj))\n"
         "s = np.array(s)\n"
-        "for k in range(3): print(repr(np.quantile(s[:, k], 0.025)), "
-        "repr(np.quantile(s[:, k], 0.975)))\n",
+        // %.17g: numpy 2's repr prints np.float64(x), which istream cannot read.
+        "for k in range(3): print(\"%.17g %.17g\" % (np.quantile(s[:, k], 0.025), "
+        "np.quantile(s[:, k], 0.975)))\n",
         py_list(p.acc_c), py_list(p.acc_b), py_list(p.j_c), py_list(p.j_b));
     const auto py = eden::testing::run_python("-c '" + script + "'");
     ASSERT_EQ(py.status, 0) << py.output;

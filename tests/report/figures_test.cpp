@@ -158,6 +158,25 @@ TEST_F(FiguresTest, OverviewShowsRunsBaselineAndFront) {
   EXPECT_NE(text.find("mobilevit ✓ "), std::string::npos);
 }
 
+TEST_F(FiguresTest, OverviewDrawsErrorBarsOfAStudysMeans) {
+  const r::OverviewPoint base{"base", 1e6, 0.9, true, true};
+  const r::OverviewPoint plain{"study", 1e5, 0.8, false, false};
+  r::OverviewPoint barred = plain;
+  barred.energy_low_j = 5e4;
+  barred.energy_high_j = 2e5;
+  barred.accuracy_low = 0.72;
+  barred.accuracy_high = 0.86;
+  const auto a = r::plot_overview({base, plain}, "no bars", root_ / "plain", {800, 500});
+  const auto b = r::plot_overview({base, barred}, "bars", root_ / "bars", {800, 500});
+  // The bars are 1 px lines, anti-aliased: a wider colour tolerance than for markers.
+  const int without = read_png(a.png).count_near(kBlue, 60);
+  const int with = read_png(b.png).count_near(kBlue, 60);
+  EXPECT_GT(with, without + 100) << "two blue bars across the point";
+  EXPECT_NE(decode_svg_entities(eden::read_file(b.svg)).find("bars: 95% intervals over seeds"),
+            std::string::npos);
+  EXPECT_EQ(decode_svg_entities(eden::read_file(a.svg)).find("bars: 95%"), std::string::npos);
+}
+
 TEST_F(FiguresTest, ClearErrorsInsteadOfPlplotExits) {
   r::TrainingCurve empty;
   empty.title = "empty";

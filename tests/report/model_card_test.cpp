@@ -84,6 +84,37 @@ TEST_F(ModelCardTest, MatchesGoldenCard) {
   t::expect_golden("model_card.md", r::render_model_card(run, baseline(), options, kBothFigures));
 }
 
+TEST_F(ModelCardTest, AStudysCardShowsItsMeansAndIntervalsOverSeeds) {
+  const auto run = r::load_run(t::write_fake_run(root_ / "e2am" / "seed-0", e2am_run()));
+  const auto base = baseline();
+  std::vector<r::SeedPair> pairs;
+  for (int k = 0; k < 3; ++k) {
+    r::SeedPair p{k, r::run_numbers(run), r::run_numbers(base), "e2am/seed-" + std::to_string(k),
+                  "baseline/seed-" + std::to_string(k)};
+    p.model.accuracy += 0.01 * k;
+    p.model.energy_j += 1000.0 * k;
+    pairs.push_back(p);
+  }
+  r::CardOptions options;
+  options.study = r::compute_repeated_green_delta(pairs);
+  const std::string card = r::render_model_card(run, base, options, kBothFigures);
+  const YAML::Node y = YAML::Load(front_matter(card));
+  EXPECT_EQ(y["eden"]["seeds"].as<int>(), 3);
+  EXPECT_NEAR(y["eden"]["accuracy_mean"].as<double>(), run.accuracy + 0.01, 1e-9);
+  ASSERT_TRUE(y["eden"]["eag_interval"].IsSequence());
+  EXPECT_LE(y["eden"]["eag_interval"][0].as<double>(), y["eden"]["eag"].as<double>());
+  // The Hub's metric stays this card's weights' own accuracy, not the mean.
+  EXPECT_NEAR(y["model-index"][0]["results"][0]["metrics"][0]["value"].as<double>(), run.accuracy,
+              1e-12);
+  EXPECT_TRUE(contains(card, "Over 3 seeds, paired with the baseline's by seed")) << card;
+  EXPECT_TRUE(contains(card, "| Seeds | 3 | 3 | paired by seed |")) << card;
+  EXPECT_TRUE(contains(card, "this card's weights are seed ")) << card;
+  // One seed: exactly the single run's card.
+  options.study = r::compute_repeated_green_delta({pairs.front()});
+  EXPECT_EQ(r::render_model_card(run, base, options, kBothFigures),
+            r::render_model_card(run, base, {}, kBothFigures));
+}
+
 TEST_F(ModelCardTest, FrontMatterParsesFieldByField) {
   const t::FakeRun fake = e2am_run();
   const auto run = r::load_run(t::write_fake_run(root_ / "mobilevit-e2am", fake));

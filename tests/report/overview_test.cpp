@@ -165,6 +165,48 @@ TEST_F(OverviewTest, NoRunsIsAnError) {
   }
 }
 
+TEST_F(OverviewTest, SeedsOfAStudyFolderAreOneRowOfMeansWithIntervals) {
+  const double acc[] = {0.80, 0.82, 0.84}, energy[] = {50000.0, 52000.0, 57000.0};
+  for (int k = 0; k < 3; ++k) {
+    t::FakeRun seed;
+    seed.model = "small_cnn";
+    seed.accuracy = acc[k];
+    seed.energy_j = energy[k];
+    t::write_fake_run(project_ / "study" / ("seed-" + std::to_string(k + 3)), seed);
+  }
+  t::write_fake_run(project_ / "lonely" / "seed-0", t::FakeRun{});  // one seed: its own row
+  r::OverviewOptions options;
+  options.baseline = project_ / "resnet50";
+  const r::Overview ov = r::build_overview(project_, options);
+  const r::OverviewRow* study = nullptr;
+  for (const auto& row : ov.rows) {
+    if (row.label == "study") study = &row;
+    EXPECT_NE(row.label.rfind("study/", 0), 0u) << "a seed of the study listed alone";
+  }
+  ASSERT_NE(study, nullptr);
+  EXPECT_EQ(study->seed_runs.size(), 3u);
+  EXPECT_NEAR(study->run.accuracy, 0.82, 1e-12);
+  EXPECT_NEAR(study->run.energy_j, 53000.0, 1e-9);
+  // Percentile bootstrap of a mean of 3: within the seeds' range, around the mean.
+  EXPECT_GE(study->accuracy_interval.low, 0.80);
+  EXPECT_LT(study->accuracy_interval.low, 0.82);
+  EXPECT_GT(study->accuracy_interval.high, 0.82);
+  EXPECT_LE(study->accuracy_interval.high, 0.84);
+  EXPECT_GT(study->energy_interval_j.high, 53000.0);
+  ASSERT_TRUE(study->delta.has_value());  // on the means, against the baseline
+  EXPECT_NEAR(study->delta->accuracy_delta, 0.82 - 0.9573, 1e-12);
+  const std::string md = r::overview_markdown(ov);
+  EXPECT_NE(md.find("| study (mean of 3 seeds) | small\\_cnn | 0.8200 ["), std::string::npos) << md;
+  EXPECT_NE(md.find("lonely/seed-0"), std::string::npos) << md;
+  EXPECT_NE(r::overview_csv(ov).find(",3,0.8"), std::string::npos) << r::overview_csv(ov);
+  bool bars = false;
+  for (const auto& p : r::overview_points(ov)) bars = bars || p.has_error_bars();
+  EXPECT_TRUE(bars);
+
+  options.group_seeds = false;
+  EXPECT_EQ(r::build_overview(project_, options).rows.size(), ov.rows.size() + 2);
+}
+
 TEST_F(OverviewTest, WritesLeaderboardFiles) {
   const r::Overview ov = r::build_overview(project_);
   const auto files = r::write_overview(ov, root_ / "out");

@@ -141,11 +141,15 @@ void register_run_command(CLI::App& root, int& exit_code) {
   auto file = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   auto print_default = std::make_shared<bool>(false);
+  auto repeats = std::make_shared<int64_t>(0);
   sub->add_option("experiment", *file,
-                  "experiment YAML (sections common, upstream, baseline, "
-                  "candidate; see --print-default)")
+                  "experiment YAML (sections common, upstream, baseline, candidate or "
+                  "candidates, repeats; see --print-default)")
       ->check(CLI::ExistingFile);
   sub->add_option("--out", *out, "experiment directory (an interrupted one is resumed)");
+  sub->add_option("--repeats", *repeats,
+                  "run every stage with N seeds (seed, seed+1, ...); the comparisons show 95% "
+                  "paired bootstrap intervals (overrides the file's repeats)");
   sub->add_flag("--print-default", *print_default, "print the embedded default experiment");
   sub->callback([=, &exit_code] {
     if (*print_default) {
@@ -158,14 +162,25 @@ void register_run_command(CLI::App& root, int& exit_code) {
                                                                "embedded default experiment")
                              : pipeline::load_experiment(*file);
     if (!out->empty()) cfg.out = *out;
+    if (*repeats != 0) {
+      pipeline::check_repeats(*repeats, "--repeats");
+      cfg.repeats = *repeats;
+    }
     const auto r = pipeline::run_experiment(cfg);
     exit_code = 0;
     if (!r.wrote_files) return;  // another rank of a data-parallel run: rank 0 reports
-    fmt::print("\nexperiment directory: {}\n", r.dir.string());
-    fmt::print("model card:           {}\n", r.card.string());
-    fmt::print("green delta table:    {}\n", r.green_delta.string());
-    fmt::print("project overview:     {}\n", r.overview.string());
-    for (const auto& f : r.figures) fmt::print("figure:               {}\n", f.string());
+    auto line = [](const std::string& what, const std::filesystem::path& path) {
+      fmt::print("{:<21} {}\n", what + ":", path.string());
+    };
+    fmt::print("\n");
+    line("experiment directory", r.dir);
+    for (const auto& c : r.candidates) {
+      const std::string who = r.candidates.size() > 1 ? " (" + c.name + ")" : "";
+      line("model card" + who, c.card);
+      line("green delta table" + who, c.green_delta);
+    }
+    line("project overview", r.overview);
+    for (const auto& f : r.figures) line("figure", f);
   });
 }
 

@@ -77,6 +77,9 @@ struct LoadReport {
   double energy_j = 0.0;
   std::string energy_source;  // "measured", "estimated", "mixed"
   std::string energy_covers;  // the components summed
+  /// Set when this run did not load the data itself but reused the load of an earlier stage
+  /// of its experiment (its name); load_s is then that load's, paid once.
+  std::string shared_from;
 };
 
 /// A data set with its train and evaluation splits.

@@ -12,11 +12,10 @@
 namespace eden::report {
 
 std::string BootstrapResult::method() const {
-  return exact ? fmt::format(
-                     "paired percentile bootstrap over {} seed(s), all {} resamples enumerated",
-                     samples, resamples)
-               : fmt::format("paired percentile bootstrap over {} seed(s), {} random resamples",
-                             samples, resamples);
+  return exact ? fmt::format("percentile bootstrap over {} seed(s), all {} resamples enumerated",
+                             samples, resamples)
+               : fmt::format("percentile bootstrap over {} seed(s), {} random resamples", samples,
+                             resamples);
 }
 
 double quantile_linear(std::vector<double> values, double q) {

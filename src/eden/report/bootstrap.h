@@ -33,7 +33,7 @@ struct BootstrapResult {
   int64_t samples = 0;              // N, the paired seeds
   int64_t resamples = 0;
   bool exact = false;  // all N^N resamples enumerated
-  /// "paired percentile bootstrap over 3 seeds, all 27 resamples enumerated".
+  /// "percentile bootstrap over 3 seed(s), all 27 resamples enumerated".
   std::string method() const;
 };
 

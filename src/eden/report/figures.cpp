@@ -303,6 +303,12 @@ void draw_overview(const std::vector<OverviewPoint>& all, const std::string& sub
     e_max = std::max(e_max, std::log10(p.energy_j));
     a_min = std::min(a_min, p.accuracy);
     a_max = std::max(a_max, p.accuracy);
+    if (p.has_error_bars()) {  // the bars stay inside the frame
+      e_min = std::min(e_min, std::log10(p.energy_low_j));
+      e_max = std::max(e_max, std::log10(p.energy_high_j));
+      a_min = std::min(a_min, p.accuracy_low);
+      a_max = std::max(a_max, p.accuracy_high);
+    }
   }
   // Whole decades: PLplot labels a log axis at powers of ten only.
   const double e_pad = std::max(0.15, (e_max - e_min) * 0.08);
@@ -336,6 +342,19 @@ void draw_overview(const std::vector<OverviewPoint>& all, const std::string& sub
     plwidth(1.0);
   }
 
+  // Error bars first, so the markers sit on top of them.
+  bool any_bars = false;
+  for (const auto& p : points) {
+    if (!p.has_error_bars()) continue;
+    any_bars = true;
+    PLFLT x = std::log10(p.energy_j), y = p.accuracy;
+    PLFLT x_lo = std::log10(p.energy_low_j), x_hi = std::log10(p.energy_high_j);
+    PLFLT y_lo = p.accuracy_low, y_hi = p.accuracy_high;
+    plcol0(p.baseline ? kBaselineRed : (p.pareto ? kFrontGreen : kRunBlue));
+    plerrx(1, &x_lo, &x_hi, &y);
+    plerry(1, &x, &y_lo, &y_hi);
+  }
+
   const PLFLT dx = (x1 - x0) * 0.02;
   for (const auto& p : points) {
     PLFLT x = std::log10(p.energy_j), y = p.accuracy;
@@ -354,6 +373,7 @@ void draw_overview(const std::vector<OverviewPoint>& all, const std::string& sub
   plschr(0.0, 0.9);
   std::string sub = plot_text(subtitle);
   if (left_out > 0) sub += fmt::format(" ({} run(s) without energy not shown)", left_out);
+  if (any_bars) sub += "; bars: 95% intervals over seeds";
   plmtex("t", 1.2, 0.5, 0.5, sub.c_str());
   plschr(0.0, 1.0);
   draw_key({{kRunBlue, false, false, "●", "run"},

@@ -2,7 +2,9 @@
 // for one run and the "Project-Wide Overview" of many runs (energy on a log axis vs accuracy).
 #pragma once
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,15 @@ struct OverviewPoint {
   double accuracy = 0.0;
   bool baseline = false;
   bool pareto = false;  // on the Pareto front
+  /// A study's mean over seeds: its 95% intervals, drawn as error bars (NaN: none).
+  double energy_low_j = std::numeric_limits<double>::quiet_NaN();
+  double energy_high_j = std::numeric_limits<double>::quiet_NaN();
+  double accuracy_low = std::numeric_limits<double>::quiet_NaN();
+  double accuracy_high = std::numeric_limits<double>::quiet_NaN();
+  bool has_error_bars() const {
+    return std::isfinite(energy_low_j) && std::isfinite(energy_high_j) && energy_low_j > 0 &&
+           std::isfinite(accuracy_low) && std::isfinite(accuracy_high);
+  }
 };
 
 /// False (with the reason in *why) when EDEN was built without PLplot or PLplot lacks the
@@ -55,8 +66,9 @@ FigureFiles plot_training_curve(const TrainingCurve& curve, const fs::path& stem
                                 const FigureSize& size = {});
 
 /// Draws the overview: every point labelled, the baseline as a red diamond, the Pareto front as
-/// a green line. Points without energy (<= 0 J) cannot sit on a log axis and are left out (the
-/// figure says how many). Throws eden::Error when no point is left.
+/// a green line, error bars where a point has intervals. Points without energy (<= 0 J) cannot
+/// sit on a log axis and are left out (the figure says how many). Throws eden::Error when no point
+/// is left.
 FigureFiles plot_overview(const std::vector<OverviewPoint>& points, const std::string& subtitle,
                           const fs::path& stem, const FigureSize& size = {});
 

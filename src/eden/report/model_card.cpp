@@ -574,6 +574,17 @@ std::string statistics_section(const RunRecord& run) {
     out += fmt::format("| Upstream Energy (producing the pretrained backbone) | {} J |\n",
                        format_thousands(run.metrics.at("upstream_energy_j").get<double>()));
   }
+  if (run.metrics.contains("experiment_data_preparation") &&
+      run.metrics.at("experiment_data_preparation").is_object()) {
+    // `eden run`: the data was decoded once for all stages; that cost is the experiment's.
+    const nlohmann::json p = run.metrics.at("experiment_data_preparation");
+    out += fmt::format(
+        "| Data Preparation (the experiment's, not in the total above) | {} load(s) for {} "
+        "stage(s): {}, {} J ({}) |\n",
+        p.value("loads", int64_t{0}), p.value("stages", int64_t{0}),
+        format_duration(p.value("load_s", 0.0)), format_thousands(p.value("energy_j", 0.0), 1),
+        markdown_text(p.value("energy_source", std::string("none"))));
+  }
   out += fmt::format("| Training Time | {} |\n", format_duration(run.duration_s));
   out += fmt::format("| Epochs | {} of {} |\n", run.epochs_completed, run.epochs);
   out += control_rows(run);
@@ -620,6 +631,22 @@ void check_hub_id(const std::string& hub_id) {
              "(letters, digits, '-', '_', '.')");
 }
 
+/// The study over seeds when there is one of more than one seed; null otherwise (one seed's
+/// card is exactly the single run's).
+const RepeatedGreenDelta* repeated(const CardOptions& options) {
+  return options.study && options.study->seeds() > 1 ? &*options.study : nullptr;
+}
+
+GreenDelta card_delta(const RunRecord& run, const RunRecord& baseline, const CardOptions& o) {
+  if (const auto* study = repeated(o)) return study->mean;
+  return compare_runs(run, baseline, o.delta);
+}
+
+/// The run's seed as its config.yaml states it.
+std::string card_seed(const RunRecord& run) {
+  return run.config_text("seed", "?");
+}
+
 }  // namespace
 
 const std::vector<std::string>& pretrained_config_keys() {
@@ -632,7 +659,7 @@ std::string model_card_front_matter(const RunRecord& run, const RunRecord& basel
   check_hub_id(options.hub_id);
   const CardEnvironment ce = card_environment(run, options);
   const DatasetName data = dataset_name(run.data);
-  const GreenDelta delta = compare_runs(run, baseline, options.delta);
+  const GreenDelta delta = card_delta(run, baseline, options);
   const std::string title = options.title.empty() ? default_title(run) : options.title;
   const std::string name = options.hub_id.empty() ? title : options.hub_id;
   std::string y;
@@ -689,6 +716,22 @@ std::string model_card_front_matter(const RunRecord& run, const RunRecord& basel
   y += fmt::format("  baseline_model: {}\n", yaml_string(baseline.model));
   y += fmt::format("  eag: {}\n", delta.eag_meaningful ? yaml_number(delta.eag) : "null");
   y += fmt::format("  tradeoff: {}\n", yaml_string(to_string(delta.tradeoff)));
+  if (const auto* study = repeated(options)) {
+    auto interval = [](const Interval& i) {
+      return i.finite ? fmt::format("[{}, {}]", yaml_number(i.low), yaml_number(i.high))
+                      : std::string("null");
+    };
+    y += fmt::format("  seeds: {}\n", study->seeds());
+    y += fmt::format("  interval_method: {}\n",
+                     yaml_string("paired " + study->bootstrap.method() + ", 95%"));
+    y += fmt::format("  accuracy_mean: {}\n", yaml_number(study->model_accuracy.estimate));
+    y += fmt::format("  accuracy_interval: {}\n", interval(study->model_accuracy));
+    y += fmt::format("  accuracy_delta_pp_interval: {}\n", interval(study->accuracy_delta_pp));
+    y += fmt::format("  energy_j_mean: {}\n", yaml_number(study->model_energy_j.estimate));
+    y += fmt::format("  energy_delta_j_interval: {}\n", interval(study->energy_delta_j));
+    y += fmt::format("  eag_interval: {}\n",
+                     delta.eag_meaningful ? interval(study->eag) : std::string("null"));
+  }
   return y;
 }
 
@@ -696,7 +739,8 @@ std::string render_model_card(const RunRecord& run, const RunRecord& baseline,
                               const CardOptions& options, const CardFigures& figures) {
   const std::string front = model_card_front_matter(run, baseline, options);
   const CardEnvironment ce = card_environment(run, options);
-  const GreenDelta delta = compare_runs(run, baseline, options.delta);
+  const GreenDelta delta = card_delta(run, baseline, options);
+  const RepeatedGreenDelta* study = repeated(options);
   const DatasetName data = dataset_name(run.data);
   const Phases phases = e2am_phases(run);
   const std::string title = options.title.empty() ? default_title(run) : options.title;
@@ -708,7 +752,20 @@ std::string render_model_card(const RunRecord& run, const RunRecord& baseline,
       "{} (run {})\n\n",
       delta.eag_meaningful ? format_scientific(delta.eag, 5) : "n/a",
       markdown_text(delta.baseline.label), markdown_text(baseline.name));
-  out += "> " + describe(delta, true) + "\n\n";
+  if (study != nullptr) {
+    out += fmt::format(
+        "Over {} seeds, paired with the baseline's by seed: EAG {} (95% interval, {}); this "
+        "card's weights are seed {}'s (run {}).\n\n",
+        study->seeds(),
+        delta.eag_meaningful && study->eag.finite
+            ? fmt::format("[{}, {}]", format_scientific(study->eag.low, 3),
+                          format_scientific(study->eag.high, 3))
+            : std::string("interval undefined"),
+        "paired " + study->bootstrap.method(), card_seed(run), markdown_text(run.name));
+    out += "> " + describe(*study, true) + "\n\n";
+  } else {
+    out += "> " + describe(delta, true) + "\n\n";
+  }
   if (run.stopped_early()) {
     out += fmt::format("> Stopped after {} of {} epochs on purpose (`{}`): {}.\n\n",
                        run.epochs_completed, run.epochs, identifier(run.stop_reason, "unknown"),
@@ -741,9 +798,17 @@ std::string render_model_card(const RunRecord& run, const RunRecord& baseline,
   out += "## Profiling Environment\n\n" + environment_section(run, ce) + "\n";
 
   out += "## 🟢 Green Delta Table\n\n";
-  out += fmt::format("Comparing this model against the reference baseline {} (run {})\n\n",
-                     markdown_text(delta.baseline.label), markdown_text(baseline.name));
-  out += to_markdown(delta) + "\n";
+  if (study != nullptr) {
+    out += fmt::format(
+        "Comparing this model's configuration over {} seeds against the reference baseline {} "
+        "trained with the same seeds\n\n",
+        study->seeds(), markdown_text(delta.baseline.label));
+    out += to_markdown(*study) + "\n";
+  } else {
+    out += fmt::format("Comparing this model against the reference baseline {} (run {})\n\n",
+                       markdown_text(delta.baseline.label), markdown_text(baseline.name));
+    out += to_markdown(delta) + "\n";
+  }
 
   out += "## E2AM Algorithm — Applied Phases\n\n" + phases.markdown;
   if (!phases.not_applied.empty()) {

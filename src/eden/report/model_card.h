@@ -11,6 +11,7 @@
 
 #include "eden/report/figures.h"
 #include "eden/report/green_delta.h"
+#include "eden/report/repeated_delta.h"
 #include "eden/report/run_record.h"
 
 namespace eden::report {
@@ -30,6 +31,9 @@ struct CardOptions {
   fs::path project_dir;
   bool draw_figures = true;
   GreenDeltaOptions delta;
+  /// A study's Green Delta over seeds (`eden run` with repeats) in place of the comparison of
+  /// `run` with `baseline`: the card's weights are `run`'s, its Green Delta the study's.
+  std::optional<RepeatedGreenDelta> study;
 };
 
 /// Which figures exist next to README.md (the card links only those).

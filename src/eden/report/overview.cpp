@@ -4,8 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 
 #include "eden/report/csv_log.h"
 #include "eden/report/escape.h"
@@ -43,6 +46,96 @@ std::string tradeoff_words(Tradeoff t) {
 
 std::string csv_number(double v) {
   return std::isfinite(v) ? fmt::format("{}", v) : "";
+}
+
+/// "<folder>" of a study's seed run "<folder>/seed-<k>" (k an integer); "" for other labels.
+std::string seed_group_of(const std::string& label) {
+  const auto slash = label.rfind('/');
+  if (slash == std::string::npos || slash == 0) return "";
+  const std::string last = label.substr(slash + 1);
+  constexpr std::size_t kPrefix = 5;  // "seed-"
+  if (last.rfind("seed-", 0) != 0) return "";
+  std::size_t pos = kPrefix + (last.size() > kPrefix && last[kPrefix] == '-' ? 1 : 0);
+  if (pos == last.size()) return "";
+  for (; pos < last.size(); ++pos) {
+    if (std::isdigit(static_cast<unsigned char>(last[pos])) == 0) return "";
+  }
+  return label.substr(0, slash);
+}
+
+/// Replaces the seeds of each study folder (two or more `<folder>/seed-<k>` runs of one task)
+/// by one row of their means, with bootstrap intervals of the mean accuracy and energy.
+void group_seed_rows(std::vector<OverviewRow>& rows) {
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::string folder = seed_group_of(rows[i].label);
+    if (!folder.empty()) groups[{folder, rows[i].task}].push_back(i);
+  }
+  std::vector<bool> merged(rows.size(), false);
+  std::vector<OverviewRow> out;
+  for (const auto& group : groups) {
+    // Not a structured binding: C++17 lambdas cannot capture one (clang refuses).
+    const auto& key = group.first;
+    const auto& members = group.second;
+    if (members.size() < 2) continue;
+    OverviewRow g;
+    g.run = rows[members.front()].run;
+    g.label = key.first;
+    g.task = key.second;
+    g.run.name = fs::path(key.first).filename().string();
+    std::vector<double> acc, f1, energy, kwh, co2, seconds;
+    std::set<std::string> sources;
+    for (const std::size_t m : members) {
+      const RunRecord& r = rows[m].run;
+      g.is_baseline = g.is_baseline || rows[m].is_baseline;
+      g.seed_runs.push_back(rows[m].label);
+      acc.push_back(r.accuracy);
+      f1.push_back(r.macro_f1);
+      energy.push_back(r.energy_j);
+      kwh.push_back(r.energy_kwh);
+      co2.push_back(r.co2_kg);
+      seconds.push_back(r.duration_s);
+      sources.insert(r.energy_source);
+      merged[m] = true;
+    }
+    const std::vector<int64_t> all = [&] {
+      std::vector<int64_t> v(members.size());
+      for (std::size_t k = 0; k < v.size(); ++k) v[k] = static_cast<int64_t>(k);
+      return v;
+    }();
+    g.run.accuracy = mean_at(acc, all);
+    g.run.macro_f1 = mean_at(f1, all);
+    g.run.energy_j = mean_at(energy, all);
+    g.run.energy_kwh = mean_at(kwh, all);
+    g.run.co2_kg = mean_at(co2, all);
+    g.run.duration_s = mean_at(seconds, all);
+    g.run.energy_source = sources.size() == 1 ? *sources.begin() : "mixed";
+    const BootstrapResult boot =
+        paired_bootstrap(static_cast<int64_t>(members.size()), 2,
+                         [&](const std::vector<int64_t>& idx, std::vector<double>& v) {
+                           v[0] = mean_at(acc, idx);
+                           v[1] = mean_at(energy, idx);
+                         });
+    g.accuracy_interval = boot.intervals[0];
+    g.energy_interval_j = boot.intervals[1];
+    g.interval_method = boot.method();
+    out.push_back(std::move(g));
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!merged[i]) out.push_back(std::move(rows[i]));
+  }
+  rows = std::move(out);
+}
+
+/// "0.8123 [0.8050, 0.8190]" for a row of seeds, the plain number otherwise.
+std::string with_interval(const OverviewRow& r, double value, const Interval& i,
+                          std::string (*format)(double)) {
+  if (r.seed_runs.empty()) return format(value);
+  return format(value) + " [" + format(i.low) + ", " + format(i.high) + "]";
+}
+
+std::string accuracy_text(double v) {
+  return format_fixed(v, 4);
 }
 
 }  // namespace
@@ -123,6 +216,7 @@ Overview build_overview(const fs::path& root, const OverviewOptions& options) {
     return a.label < b.label;
   };
   for (auto& r : ov.rows) r.task = task_of(r.run);
+  if (options.group_seeds) group_seed_rows(ov.rows);
   std::sort(ov.rows.begin(), ov.rows.end(), by_score);
   if (options.baseline) {
     ov.baseline_rule = "chosen with --baseline";
@@ -195,18 +289,32 @@ std::string overview_markdown(const Overview& ov, const std::string& figure) {
       eag = r.delta->eag_meaningful ? format_scientific(r.delta->eag, 5) : "n/a";
       versus = tradeoff_words(r.delta->tradeoff);
     }
+    const std::string run =
+        markdown_text(r.label) +
+        (r.seed_runs.empty() ? "" : fmt::format(" (mean of {} seeds)", r.seed_runs.size()));
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", i + 1,
-                       markdown_text(r.label), markdown_text(r.run.model),
-                       format_fixed(r.run.accuracy, 4), format_fixed(r.run.macro_f1, 4),
-                       format_energy_j(r.run.energy_j), markdown_text(r.run.energy_source),
-                       format_quantity(r.run.co2_kg), eag, versus,
-                       format_quantity(r.accuracy_per_kj), r.pareto ? "✓" : "");
+                       run, markdown_text(r.run.model),
+                       with_interval(r, r.run.accuracy, r.accuracy_interval, accuracy_text),
+                       format_fixed(r.run.macro_f1, 4),
+                       with_interval(r, r.run.energy_j, r.energy_interval_j, format_energy_j),
+                       markdown_text(r.run.energy_source), format_quantity(r.run.co2_kg), eag,
+                       versus, format_quantity(r.accuracy_per_kj), r.pareto ? "✓" : "");
   }
   out +=
       "\nEAG = (accuracy − baseline accuracy) / (energy − baseline energy), in accuracy "
       "(fraction) per joule; \"n/a\" when the energies differ by less than 1% of the baseline's. "
       "Accuracy per kJ = accuracy / (energy in J / 1000). A run is on the Pareto front when no "
       "other run is both cheaper and more accurate.\n";
+  std::string method;
+  for (const auto& r : ov.rows) method = method.empty() ? r.interval_method : method;
+  if (!method.empty()) {
+    out +=
+        "\nA row \"mean of N seeds\" is a study's repeats (its `seed-<k>` runs): accuracy, "
+        "energy, CO₂ and EAG are on the means over the seeds, and the brackets hold the 95% "
+        "percentile bootstrap interval of the mean accuracy and energy (" +
+        method + " for the first such row); the candidate's green_delta.md has the paired " +
+        "intervals of the differences.\n";
+  }
   bool estimated = false;
   for (const auto& r : ov.rows) estimated = estimated || r.run.energy_source != "measured";
   if (estimated) {
@@ -229,7 +337,8 @@ std::string overview_markdown(const Overview& ov, const std::string& figure) {
 std::string overview_csv(const Overview& ov) {
   std::string out =
       "rank,run,model,data,task,accuracy,macro_f1,energy_j,energy_source,co2_kg,eag,tradeoff,"
-      "accuracy_per_kj,pareto_front,baseline\n";
+      "accuracy_per_kj,pareto_front,baseline,seeds,accuracy_low,accuracy_high,energy_low_j,"
+      "energy_high_j\n";
   for (std::size_t i = 0; i < ov.rows.size(); ++i) {
     const auto& r = ov.rows[i];
     const std::vector<std::string> fields = {
@@ -250,6 +359,11 @@ std::string overview_csv(const Overview& ov) {
         csv_number(r.accuracy_per_kj),
         r.pareto ? "true" : "false",
         r.is_baseline ? "true" : "false",
+        std::to_string(std::max<std::size_t>(1, r.seed_runs.size())),
+        r.seed_runs.empty() ? "" : csv_number(r.accuracy_interval.low),
+        r.seed_runs.empty() ? "" : csv_number(r.accuracy_interval.high),
+        r.seed_runs.empty() ? "" : csv_number(r.energy_interval_j.low),
+        r.seed_runs.empty() ? "" : csv_number(r.energy_interval_j.high),
     };
     for (std::size_t k = 0; k < fields.size(); ++k) {
       out += (k ? "," : "") + csv_escape(single_line(fields[k]));
@@ -264,8 +378,16 @@ std::vector<OverviewPoint> overview_points(const Overview& ov) {
   const std::string& task = ov.rows[ov.baseline_index].task;
   for (const auto& r : ov.rows) {
     if (r.task != task) continue;  // another task's accuracy is not on this axis
-    points.push_back(
-        {r.label + " · " + r.run.model, r.run.energy_j, r.run.accuracy, r.is_baseline, r.pareto});
+    OverviewPoint p{r.label + " · " + r.run.model, r.run.energy_j, r.run.accuracy, r.is_baseline,
+                    r.pareto};
+    if (!r.seed_runs.empty()) {
+      p.label += fmt::format(" ({} seeds)", r.seed_runs.size());
+      p.energy_low_j = r.energy_interval_j.low;
+      p.energy_high_j = r.energy_interval_j.high;
+      p.accuracy_low = r.accuracy_interval.low;
+      p.accuracy_high = r.accuracy_interval.high;
+    }
+    points.push_back(std::move(p));
   }
   return points;
 }

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "eden/report/bootstrap.h"
 #include "eden/report/figures.h"
 #include "eden/report/green_delta.h"
 #include "eden/report/run_record.h"
@@ -19,6 +20,9 @@ struct OverviewOptions {
   std::optional<fs::path> baseline;
   GreenDeltaOptions delta;
   int max_depth = 4;  // folder levels below the root searched for runs
+  /// Runs in `<folder>/seed-<k>` of one task (a study's repeats, `eden run` with repeats)
+  /// become one row: the means over the seeds with 95% bootstrap intervals.
+  bool group_seeds = true;
 };
 
 /// What a run's accuracy is a score on: data set, class subset, image size and test-set
@@ -34,6 +38,12 @@ struct OverviewRow {
   bool pareto = false;              // on the Pareto front of its task's runs
   std::optional<GreenDelta> delta;  // against the baseline; none for the baseline itself
   double accuracy_per_kj = 0.0;     // accuracy / (energy_j / 1000); NaN without energy
+  /// A row of seeds (group_seeds): `run` holds the means over them (accuracy, macro-F1,
+  /// energy, CO2), `seed_runs` their labels; empty for a single run.
+  std::vector<std::string> seed_runs;
+  Interval accuracy_interval;  // percentile bootstrap of the mean over seed_runs
+  Interval energy_interval_j;
+  std::string interval_method;  // "" for a single run
 };
 
 struct Overview {

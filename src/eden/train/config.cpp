@@ -228,6 +228,9 @@ std::vector<ConfigField> make_fields() {
                 "image folders: stored side after Resize(S) + CenterCrop(S)"),
       float_field("val_split", &C::val_split, 0.0, 0.95,
                   "image folders without train/val sub-trees: stratified hold-out fraction"),
+      int_field("split_seed", &C::split_seed, -1, kIntMax,
+                "image folders: seed of the --val-split draw; -1 = --seed (an experiment's "
+                "repeats keep their first seed's, so every repeat is scored on the same images)"),
       int_field("limit_per_class", &C::limit_per_class, 0, kIntMax,
                 "image folders: first N files (sorted) of each class folder; 0 = all"),
       {"memory_budget",

@@ -60,6 +60,7 @@ struct TrainConfig {
   std::string data_format = "auto";    // auto | idx | cifar | folder
   int64_t image_size = 224;            // image folders: stored side (Resize + CenterCrop)
   double val_split = 0.1;              // image folders without train/val: stratified hold-out
+  int64_t split_seed = -1;             // of that hold-out draw; -1 = seed
   int64_t limit_per_class = 0;         // image folders: first N files of each class (0 = all)
   std::string memory_budget = "auto";  // image folders: decoded pixels above this stay encoded
   std::string data_cache = "auto";     // image folders: auto | off | DIR of the decoded cache

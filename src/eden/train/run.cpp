@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <set>
@@ -253,6 +254,7 @@ nlohmann::json load_report_json(const data::LoadReport& r) {
     j["energy_source"] = r.energy_source;
     j["energy_covers"] = r.energy_covers;
   }
+  if (!r.shared_from.empty()) j["shared_from"] = r.shared_from;
   return j;
 }
 
@@ -589,29 +591,38 @@ torch::Device resolve_device(const std::string& name) {
   return torch::Device(torch::kCUDA);
 }
 
-data::DataSplits load_data(const TrainConfig& cfg) {
-  dist::ProcessGroup* group = process_group(cfg);
-  // The load's energy on the trainer's meters (a monitor of its own: the run's starts after).
-  // Not in a data-parallel run, where machine counters would count every rank's decoding.
-  std::unique_ptr<energy::EnergyMonitor> monitor;
-  if (group == nullptr) {
-    energy::MonitorOptions mo;
-    mo.sample_period_s = static_cast<double>(cfg.energy_interval_ms) / 1000.0;
-    mo.keep_timeline = false;
-    mo.print_warnings = false;  // the run's own monitor says them
-    try {
-      monitor = std::make_unique<energy::EnergyMonitor>(mo);
-      monitor->begin_window("data_load");
-    } catch (const std::exception&) {
-      monitor.reset();  // unmetered: the load itself must not fail for it
-    }
+namespace {
+
+/// cfg.data_format with "auto" resolved from the files.
+std::string resolved_format(const TrainConfig& cfg) {
+  if (cfg.data_format != "auto") return cfg.data_format;
+  return data::is_cifar_folder(cfg.data)   ? "cifar"
+         : data::is_image_folder(cfg.data) ? "folder"
+                                           : "idx";  // its reader names what is missing
+}
+
+uint64_t split_seed_of(const TrainConfig& cfg) {
+  return static_cast<uint64_t>(cfg.split_seed >= 0 ? cfg.split_seed : cfg.seed);
+}
+
+}  // namespace
+
+std::string data_source_key(const TrainConfig& cfg) {
+  std::error_code ec;
+  const fs::path where = fs::weakly_canonical(cfg.data, ec);
+  const std::string format = resolved_format(cfg);
+  std::string key = format + "|" + (ec ? cfg.data : where.string());
+  if (format == "folder") {
+    key += fmt::format("|size={}|val={}|split_seed={}|per_class={}|budget={}|strict={}|pinned={}",
+                       cfg.image_size, cfg.val_split, split_seed_of(cfg), cfg.limit_per_class,
+                       cfg.memory_budget, cfg.strict, cfg.device != "cpu" && cuda_available());
   }
-  std::string format = cfg.data_format;
-  if (format == "auto") {
-    format = data::is_cifar_folder(cfg.data)   ? "cifar"
-             : data::is_image_folder(cfg.data) ? "folder"
-                                               : "idx";  // its reader names what is missing
-  }
+  return key;
+}
+
+data::DataSplits load_source_data(const TrainConfig& cfg) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string format = resolved_format(cfg);
   data::DataSplits splits;
   if (format == "idx") {
     splits = data::load_mnist_folder(cfg.data);
@@ -621,27 +632,25 @@ data::DataSplits load_data(const TrainConfig& cfg) {
     data::ImageFolderOptions fo;
     fo.image_size = cfg.image_size;
     fo.val_split = cfg.val_split;
-    fo.seed = static_cast<uint64_t>(cfg.seed);
+    fo.seed = split_seed_of(cfg);
     fo.limit_per_class = cfg.limit_per_class;
     fo.memory_budget_bytes = data::parse_memory_size(cfg.memory_budget);
     fo.strict = cfg.strict;
     fo.threads = static_cast<int>(cfg.threads);
     fo.pinned = cfg.device != "cpu" && cuda_available();
     fo.cache_dir = data::resolve_data_cache_dir(cfg.data_cache);
-    fo.cache_store = writes_run_files(group);  // ranks' entries are identical: one writes
+    fo.cache_store = writes_run_files(process_group(cfg));  // ranks' entries are identical
     splits = data::load_image_folder(cfg.data, fo);
   }
-  if (monitor != nullptr) {
-    try {
-      const energy::Measurement m = monitor->end_window("data_load");
-      splits.report.energy_j = m.energy_j();
-      splits.report.energy_source = energy::to_string(m.source());
-      splits.report.energy_covers = m.covers();
-    } catch (const std::exception&) {
-      // a meter that failed mid-load leaves the load unmetered
-    }
+  if (format != "folder") {  // the IDX and CIFAR readers do not time themselves
+    splits.report.load_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
-  if (writes_run_files(group)) print_load_summary(cfg.data, splits);
+  if (writes_run_files(process_group(cfg))) print_load_summary(cfg.data, splits);
+  return splits;
+}
+
+data::DataSplits select_data(data::DataSplits splits, const TrainConfig& cfg) {
   const auto keep = parse_class_list(cfg.classes);
   if (!keep.empty()) {
     for (int64_t k : keep) {
@@ -654,6 +663,37 @@ data::DataSplits load_data(const TrainConfig& cfg) {
   splits.train = limit(std::move(splits.train), cfg.train_limit);
   splits.test = limit(std::move(splits.test), cfg.eval_limit);
   return splits;
+}
+
+data::DataSplits load_data(const TrainConfig& cfg) {
+  // The load's energy on the trainer's meters (a monitor of its own: the run's starts after).
+  // Not in a data-parallel run, where machine counters would count every rank's decoding. An
+  // experiment's stages share loads through its DataPool, which meters them itself.
+  std::unique_ptr<energy::EnergyMonitor> monitor;
+  if (process_group(cfg) == nullptr) {
+    energy::MonitorOptions mo;
+    mo.sample_period_s = static_cast<double>(cfg.energy_interval_ms) / 1000.0;
+    mo.keep_timeline = false;
+    mo.print_warnings = false;  // the run's own monitor says them
+    try {
+      monitor = std::make_unique<energy::EnergyMonitor>(mo);
+      monitor->begin_window("data_load");
+    } catch (const std::exception&) {
+      monitor.reset();  // unmetered: the load itself must not fail for it
+    }
+  }
+  data::DataSplits splits = load_source_data(cfg);
+  if (monitor != nullptr) {
+    try {
+      const energy::Measurement m = monitor->end_window("data_load");
+      splits.report.energy_j = m.energy_j();
+      splits.report.energy_source = energy::to_string(m.source());
+      splits.report.energy_covers = m.covers();
+    } catch (const std::exception&) {
+      // a meter that failed mid-load leaves the load unmetered
+    }
+  }
+  return select_data(std::move(splits), cfg);
 }
 
 namespace {

@@ -53,8 +53,17 @@ dist::ProcessGroup* process_group(const TrainConfig& cfg);
 /// Rank 0 (or the only process) writes run and experiment directories; other ranks write nothing.
 bool writes_run_files(const dist::ProcessGroup* group);
 
-/// Loads the data set named by cfg.data (MNIST-family IDX folder), applying the limits.
+/// Loads the data set named by cfg.data (IDX, CIFAR or image folder), applying the class
+/// subset and limits: select_data(load_source_data(cfg), cfg).
 data::DataSplits load_data(const TrainConfig& cfg);
+/// What determines the data a run loads before select_data (format, folder, and for image
+/// folders size, hold-out and budget): runs with equal keys can share one load.
+std::string data_source_key(const TrainConfig& cfg);
+/// The whole data set as cfg names it (printing its summary on the writing rank).
+data::DataSplits load_source_data(const TrainConfig& cfg);
+/// cfg's classes, train_limit and eval_limit applied to a loaded data set (its tensors shared
+/// when nothing is dropped).
+data::DataSplits select_data(data::DataSplits all, const TrainConfig& cfg);
 
 /// Resolves "auto" and checks that the device exists.
 torch::Device resolve_device(const std::string& name);
