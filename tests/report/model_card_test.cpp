@@ -115,6 +115,28 @@ TEST_F(ModelCardTest, AStudysCardShowsItsMeansAndIntervalsOverSeeds) {
             r::render_model_card(run, base, {}, kBothFigures));
 }
 
+TEST_F(ModelCardTest, StatesTheDataPreparationApartFromTheTrainingEnergy) {
+  auto run = r::load_run(t::write_fake_run(root_ / "run", e2am_run()));
+  EXPECT_FALSE(
+      contains(r::render_model_card(run, baseline(), {}, kBothFigures), "Data Preparation"));
+  run.run_info["data_load"] = {
+      {"load_s", 0.05}, {"energy_j", 1.25}, {"energy_source", "estimated"}, {"cache", "hit"}};
+  const std::string hit = r::render_model_card(run, baseline(), {}, kBothFigures);
+  EXPECT_TRUE(contains(hit,
+                       "| Data Preparation (not in the total above) | 0.1 s loading the data, "
+                       "1.2 J (estimated); read from the decoded cache, not decoded |"))
+      << hit;
+  // An experiment's shared loads take the place of the run's own.
+  run.metrics["experiment_data_preparation"] = {{"loads", 1},
+                                                {"stages", 3},
+                                                {"load_s", 4.1},
+                                                {"energy_j", 26.5},
+                                                {"energy_source", "estimated"}};
+  const std::string shared = r::render_model_card(run, baseline(), {}, kBothFigures);
+  EXPECT_TRUE(contains(shared, "1 load(s) for 3 stage(s): 4.1 s, 26.5 J (estimated) |")) << shared;
+  EXPECT_FALSE(contains(shared, "loading the data")) << shared;
+}
+
 TEST_F(ModelCardTest, FrontMatterParsesFieldByField) {
   const t::FakeRun fake = e2am_run();
   const auto run = r::load_run(t::write_fake_run(root_ / "mobilevit-e2am", fake));

@@ -574,6 +574,9 @@ std::string statistics_section(const RunRecord& run) {
     out += fmt::format("| Upstream Energy (producing the pretrained backbone) | {} J |\n",
                        format_thousands(run.metrics.at("upstream_energy_j").get<double>()));
   }
+  const nlohmann::json load = run.run_info.is_object()
+                                  ? run.run_info.value("data_load", nlohmann::json::object())
+                                  : nlohmann::json::object();
   if (run.metrics.contains("experiment_data_preparation") &&
       run.metrics.at("experiment_data_preparation").is_object()) {
     // `eden run`: the data was decoded once for all stages; that cost is the experiment's.
@@ -584,6 +587,18 @@ std::string statistics_section(const RunRecord& run) {
         p.value("loads", int64_t{0}), p.value("stages", int64_t{0}),
         format_duration(p.value("load_s", 0.0)), format_thousands(p.value("energy_j", 0.0), 1),
         markdown_text(p.value("energy_source", std::string("none"))));
+  } else if (load.contains("load_s") && load.contains("energy_j") &&
+             load.at("energy_j").is_number()) {
+    // `eden train`: its own load, metered apart from training (run.json data_load).
+    const std::string cache = load.value("cache", std::string("off"));
+    out += fmt::format(
+        "| Data Preparation (not in the total above) | {} loading the data, {} J ({}){} |\n",
+        format_duration(load.value("load_s", 0.0)),
+        format_thousands(load.at("energy_j").get<double>(), 1),
+        markdown_text(load.value("energy_source", std::string("none"))),
+        cache == "off"   ? std::string()
+        : cache == "hit" ? "; read from the decoded cache, not decoded"
+                         : "; decoded cache: " + markdown_text(cache));
   }
   out += fmt::format("| Training Time | {} |\n", format_duration(run.duration_s));
   out += fmt::format("| Epochs | {} of {} |\n", run.epochs_completed, run.epochs);
