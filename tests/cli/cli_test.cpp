@@ -290,3 +290,15 @@ TEST_F(Cli, EnergyAwareSettingsRefuseBadValues) {
   expect_clean_error(run_eden("train --target-accuracy 1.5 --data " + data_.string()),
                      "--target-accuracy");
 }
+
+namespace {
+
+TEST_F(Cli, RunRefusesABadRepeatsBeforeTrainingAnything) {
+  // 0 is not "unset": it is refused, not silently turned into the file's repeats.
+  expect_clean_error(run_eden("run --repeats 0 --out " + (root_ / "never").string()),
+                     "--repeats: 0 is not a number of seeds from 1 to 100");
+  expect_clean_error(run_eden("run --repeats 101"), "from 1 to 100");
+  EXPECT_FALSE(fs::exists(root_ / "never"));
+}
+
+}  // namespace

@@ -147,9 +147,10 @@ void register_run_command(CLI::App& root, int& exit_code) {
                   "candidates, repeats; see --print-default)")
       ->check(CLI::ExistingFile);
   sub->add_option("--out", *out, "experiment directory (an interrupted one is resumed)");
-  sub->add_option("--repeats", *repeats,
-                  "run every stage with N seeds (seed, seed+1, ...); the comparisons show 95% "
-                  "paired bootstrap intervals (overrides the file's repeats)");
+  CLI::Option* repeats_option =
+      sub->add_option("--repeats", *repeats,
+                      "run every stage with N seeds (seed, seed+1, ...); the comparisons show 95% "
+                      "paired bootstrap intervals (overrides the file's repeats)");
   sub->add_flag("--print-default", *print_default, "print the embedded default experiment");
   sub->callback([=, &exit_code] {
     if (*print_default) {
@@ -162,7 +163,7 @@ void register_run_command(CLI::App& root, int& exit_code) {
                                                                "embedded default experiment")
                              : pipeline::load_experiment(*file);
     if (!out->empty()) cfg.out = *out;
-    if (*repeats != 0) {
+    if (repeats_option->count() > 0) {  // --repeats 0 is an error, not "unset"
       pipeline::check_repeats(*repeats, "--repeats");
       cfg.repeats = *repeats;
     }
