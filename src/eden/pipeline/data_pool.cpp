@@ -4,15 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 
-#include "eden/energy/monitor.h"
 #include "eden/train/run.h"
 
 namespace eden::pipeline {
 
 data::DataSplits DataPool::get(const train::TrainConfig& cfg, const std::string& stage,
-                               bool measure) {
+                               bool writer) {
   const std::string key = train::data_source_key(cfg);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
@@ -20,30 +18,19 @@ data::DataSplits DataPool::get(const train::TrainConfig& cfg, const std::string&
     e.order = static_cast<int64_t>(entries_.size());
     e.key = key;
     e.data = cfg.data;
-    const auto t0 = std::chrono::steady_clock::now();
-    if (measure) {
-      energy::MonitorOptions options;
-      options.print_warnings = false;  // the stage's own monitor prints them
-      options.keep_timeline = false;
-      energy::EnergyMonitor monitor(options);
-      monitor.begin_window("data");
-      e.splits = train::load_source_data(cfg);
-      const energy::Measurement m = monitor.end_window("data");
-      e.energy_j = m.energy_j();
-      e.energy_source = energy::to_string(m.source());
-    } else {
-      e.splits = train::load_source_data(cfg);
-    }
-    e.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    e.splits = train::load_source_data(cfg);  // timed and metered there (one process only)
     it = entries_.emplace(key, std::move(e)).first;
-  } else if (measure) {
+  } else if (writer) {
     std::fprintf(stderr,
                  "data: %s: the load of the %s stage, reused (loaded once per experiment)\n",
                  cfg.data.c_str(), it->second.stages.front().c_str());
   }
   Entry& e = it->second;
   data::DataSplits out = train::select_data(e.splits, cfg);
-  if (!e.stages.empty()) out.report.shared_from = e.stages.front();
+  if (!e.stages.empty()) {
+    out.report.shared_from = e.stages.front();
+    out.report.energy_source.clear();  // paid by the first stage: not this run's energy
+  }
   e.stages.push_back(stage);
   return out;
 }
@@ -55,14 +42,16 @@ nlohmann::json DataPool::report() const {
             [](const Entry* a, const Entry* b) { return a->order < b->order; });
   nlohmann::json out = nlohmann::json::array();
   for (const Entry* e : order) {
-    out.push_back({{"data", e->data},
-                   {"key", e->key},
-                   {"format", e->splits.report.format},
-                   {"images", e->splits.train.size() + e->splits.test.size()},
-                   {"load_s", e->load_s},
-                   {"energy_j", e->energy_j},
-                   {"energy_source", e->energy_source},
-                   {"stages", e->stages}});
+    out.push_back(
+        {{"data", e->data},
+         {"key", e->key},
+         {"format", e->splits.report.format},
+         {"images", e->splits.train.size() + e->splits.test.size()},
+         {"load_s", e->splits.report.load_s},
+         {"energy_j", e->splits.report.energy_j},
+         {"energy_source", e->splits.report.energy_source.empty() ? std::string("none")
+                                                                  : e->splits.report.energy_source},
+         {"stages", e->stages}});
   }
   return out;
 }

@@ -18,9 +18,9 @@ namespace eden::pipeline {
 class DataPool {
  public:
   /// The data stage `stage` trains on: cfg's classes and limits applied to the pool's load of
-  /// train::data_source_key(cfg), loaded (and measured) on first use. `measure` reads the
-  /// energy meters around a load (the writing rank; other ranks only load).
-  data::DataSplits get(const train::TrainConfig& cfg, const std::string& stage, bool measure);
+  /// train::data_source_key(cfg), loaded on first use (train::load_source_data times and, in
+  /// one process, meters it). `writer`: the rank that prints.
+  data::DataSplits get(const train::TrainConfig& cfg, const std::string& stage, bool writer);
 
   /// Loads done so far (one per distinct key).
   int64_t loads() const { return static_cast<int64_t>(entries_.size()); }
@@ -33,10 +33,7 @@ class DataPool {
     int64_t order = 0;
     std::string key;
     std::string data;
-    data::DataSplits splits;
-    double load_s = 0.0;
-    double energy_j = 0.0;
-    std::string energy_source = "none";  // measured | estimated | mixed | none (not measured)
+    data::DataSplits splits;  // report: its load_s and energy
     std::vector<std::string> stages;
   };
   std::map<std::string, Entry> entries_;

@@ -621,6 +621,21 @@ std::string data_source_key(const TrainConfig& cfg) {
 }
 
 data::DataSplits load_source_data(const TrainConfig& cfg) {
+  // The load's energy on the trainer's meters (a monitor of its own: the run's starts after).
+  // Not in a data-parallel run, where machine counters would count every rank's decoding.
+  std::unique_ptr<energy::EnergyMonitor> monitor;
+  if (process_group(cfg) == nullptr) {
+    energy::MonitorOptions mo;
+    mo.sample_period_s = static_cast<double>(cfg.energy_interval_ms) / 1000.0;
+    mo.keep_timeline = false;
+    mo.print_warnings = false;  // the run's own monitor says them
+    try {
+      monitor = std::make_unique<energy::EnergyMonitor>(mo);
+      monitor->begin_window("data_load");
+    } catch (const std::exception&) {
+      monitor.reset();  // unmetered: the load itself must not fail for it
+    }
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const std::string format = resolved_format(cfg);
   data::DataSplits splits;
@@ -646,6 +661,16 @@ data::DataSplits load_source_data(const TrainConfig& cfg) {
     splits.report.load_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
+  if (monitor != nullptr) {
+    try {
+      const energy::Measurement m = monitor->end_window("data_load");
+      splits.report.energy_j = m.energy_j();
+      splits.report.energy_source = energy::to_string(m.source());
+      splits.report.energy_covers = m.covers();
+    } catch (const std::exception&) {
+      // a meter that failed mid-load leaves the load unmetered
+    }
+  }
   if (writes_run_files(process_group(cfg))) print_load_summary(cfg.data, splits);
   return splits;
 }
@@ -666,34 +691,7 @@ data::DataSplits select_data(data::DataSplits splits, const TrainConfig& cfg) {
 }
 
 data::DataSplits load_data(const TrainConfig& cfg) {
-  // The load's energy on the trainer's meters (a monitor of its own: the run's starts after).
-  // Not in a data-parallel run, where machine counters would count every rank's decoding. An
-  // experiment's stages share loads through its DataPool, which meters them itself.
-  std::unique_ptr<energy::EnergyMonitor> monitor;
-  if (process_group(cfg) == nullptr) {
-    energy::MonitorOptions mo;
-    mo.sample_period_s = static_cast<double>(cfg.energy_interval_ms) / 1000.0;
-    mo.keep_timeline = false;
-    mo.print_warnings = false;  // the run's own monitor says them
-    try {
-      monitor = std::make_unique<energy::EnergyMonitor>(mo);
-      monitor->begin_window("data_load");
-    } catch (const std::exception&) {
-      monitor.reset();  // unmetered: the load itself must not fail for it
-    }
-  }
-  data::DataSplits splits = load_source_data(cfg);
-  if (monitor != nullptr) {
-    try {
-      const energy::Measurement m = monitor->end_window("data_load");
-      splits.report.energy_j = m.energy_j();
-      splits.report.energy_source = energy::to_string(m.source());
-      splits.report.energy_covers = m.covers();
-    } catch (const std::exception&) {
-      // a meter that failed mid-load leaves the load unmetered
-    }
-  }
-  return select_data(std::move(splits), cfg);
+  return select_data(load_source_data(cfg), cfg);
 }
 
 namespace {
