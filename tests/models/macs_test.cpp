@@ -68,6 +68,21 @@ TEST(Macs, CountsConvolutionsAndLinearsExactly) {
   eden::models::record_macs(5);  // outside a count: ignored, no crash
 }
 
+TEST(Macs, DoNotDependOnTheThreadCount) {
+  // With 2+ threads the transformer layers' linears split their GEMMs over the threads
+  // (blocks/linear); the count must still see each whole GEMM once (it saw half once).
+  const auto options = ModelOptions().image_size(256);
+  auto model = create_model("mobilevitv3_xxs", options);
+  const int before = torch::get_num_threads();
+  torch::set_num_threads(1);
+  const int64_t one = count_macs(*model, options);
+  torch::set_num_threads(2);
+  const int64_t two = count_macs(*model, options);
+  torch::set_num_threads(before);
+  EXPECT_EQ(two, one);
+  EXPECT_NEAR(static_cast<double>(two) / 1e6, 289, 0.01 * 289);
+}
+
 TEST(Macs, ScaleWithInputSizeAndChannels) {
   auto small = ModelOptions().image_size(64);
   auto model = create_model("mobilevitv3_0_5", small);

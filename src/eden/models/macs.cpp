@@ -128,6 +128,10 @@ void record_macs(int64_t macs) {
   if (tl_count != nullptr) tl_count->total += macs;
 }
 
+bool counting_macs() {
+  return tl_count != nullptr;
+}
+
 int64_t count_macs(ClassifierImpl& model, const ModelOptions& options) {
   EDEN_CHECK(options.image_size() >= 1 && options.in_channels() >= 1,
              "count_macs: image_size and in_channels must be >= 1, got ", options.image_size(),

@@ -20,4 +20,9 @@ int64_t count_macs(ClassifierImpl& model, const ModelOptions& options);
 /// For work that is neither a convolution nor an nn::Linear (attention, say).
 void record_macs(int64_t macs);
 
+/// True while count_macs() runs on this thread. Code that can bypass the ATen ops the count
+/// traces (split_linear's per-thread GEMMs) takes the plain op then, so the count does not
+/// depend on the thread count.
+bool counting_macs();
+
 }  // namespace eden::models

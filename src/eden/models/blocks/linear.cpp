@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "eden/models/macs.h"
 #include "eden/util/check.h"
 #include "eden/util/torch_compat.h"
 
@@ -87,7 +88,10 @@ bool use_row_split(const torch::Tensor& x, const torch::Tensor& weight) {
       weight.scalar_type() != torch::kFloat || x.dim() < 2) {
     return false;
   }
-  if (at::get_num_threads() < 2 || at::in_parallel_region() || autocast_enabled(torch::kCPU)) {
+  // A MAC count traces aten::linear/addmm on this thread only; the split's GEMMs on the other
+  // threads would go uncounted.
+  if (at::get_num_threads() < 2 || at::in_parallel_region() || autocast_enabled(torch::kCPU) ||
+      counting_macs()) {
     return false;
   }
   const int64_t rows = x.numel() / std::max<int64_t>(1, x.size(-1));
