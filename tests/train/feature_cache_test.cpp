@@ -4,6 +4,8 @@
 // frozen phase rebuilds the cache and ends where an uninterrupted run does.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "../common/csv_column.h"
@@ -83,6 +85,21 @@ double max_relative_difference(const io::TensorDict& a, const io::TensorDict& b,
   }
   EXPECT_GT(compared, 0) << "no tensor named " << prefix << "*";
   return worst;
+}
+
+/// ||a - b|| / ||b|| over every tensor of a whose name starts with prefix, as one vector.
+double relative_l2_difference(const io::TensorDict& a, const io::TensorDict& b,
+                              const std::string& prefix) {
+  double diff2 = 0.0, norm2 = 0.0;
+  for (const auto& item : a) {
+    if (item.key().rfind(prefix, 0) != 0) continue;
+    const auto x = item.value().to(torch::kDouble);
+    const auto y = b[item.key()].to(torch::kDouble);
+    diff2 += (x - y).pow(2).sum().item<double>();
+    norm2 += y.pow(2).sum().item<double>();
+  }
+  EXPECT_GT(norm2, 0.0) << "no tensor named " << prefix << "*";
+  return std::sqrt(diff2 / norm2);
 }
 
 }  // namespace
@@ -279,8 +296,17 @@ TEST_F(FeatureCacheRun, ABackboneWithDropoutIsCachedWithItsDropoutOff) {
   const auto b = run(plain);
   EXPECT_EQ(csv_column(dir_ / "vit" / "log.csv", "train_features"),
             (std::vector<std::string>{"stored", "cached", "cached", "computed"}));
-  for (size_t e = 0; e < 3; ++e) EXPECT_EQ(a.epochs[e].eval.loss, b.epochs[e].eval.loss) << e;
-  EXPECT_LE(max_relative_difference(weights(dir_ / "vit"), weights(dir_ / "vit-plain"), ""), 1e-5);
+  // Not bit-equal on every CPU: on some (seen on an AMD EPYC with avx512_bf16), a sample's
+  // backbone output depends at the 1e-7 level on its place in the batch, and a cached epoch
+  // reads features computed in another epoch's batches. Measured there: eval losses 7e-8 / 7e-8
+  // / 4e-7 apart, the weights 8e-6 apart as one vector (one near-zero BatchNorm bias, which
+  // AdamW moves by the sign of a tiny gradient in the full epoch, differs by 144%). Features of
+  // the wrong samples would move the losses by 1e-2.
+  EXPECT_EQ(a.epochs[0].eval.loss, b.epochs[0].eval.loss);  // nothing cached read yet
+  for (size_t e = 1; e < 4; ++e) {
+    EXPECT_NEAR(a.epochs[e].eval.loss, b.epochs[e].eval.loss, 1e-5 * b.epochs[e].eval.loss) << e;
+  }
+  EXPECT_LE(relative_l2_difference(weights(dir_ / "vit"), weights(dir_ / "vit-plain"), ""), 1e-4);
 
   // With the backbone's dropout active, auto does not cache, and says why.
   auto active = cached;
