@@ -1,7 +1,7 @@
 // Image-folder data path: (1) pre-load throughput (decode once into RAM, decoded and encoded
 // modes), (2) per-epoch batch time after pre-load (random-resized-crop + flip + normalise) and
-// (3) the training step it feeds (mobilevitv3_xxs, AdamW, channels-last), so the data share of a
-// step can be stated. Pairs with bench/image_folder_peer.py; bench/image_folder.sh runs both.
+// (3) the training step it feeds (mobilevitv3_xxs, eden's Trainer step with eden train's threads
+// and allocator), so the data share of a step can be stated. Pairs with bench/image_folder_peer.py; bench/image_folder.sh runs both.
 // Usage: build/bench_image_folder_preload DIR [size=224] [threads=all] [batch=64] [step=1]
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -14,6 +14,9 @@
 #include "eden/data/batch_loader.h"
 #include "eden/data/image_folder.h"
 #include "eden/models/registry.h"
+#include "eden/train/trainer.h"
+#include "eden/util/blas_threads.h"
+#include "eden/util/host_allocator.h"
 #include "eden/util/system.h"
 
 namespace {
@@ -41,6 +44,8 @@ int main(int argc, char** argv) {
   const int64_t batch = argc > 4 ? std::atoll(argv[4]) : 64;
   const bool time_step = argc > 5 ? std::atoi(argv[5]) != 0 : true;
   torch::set_num_threads(threads);
+  eden::set_blas_threads(1);  // threads and allocator as eden train sets them
+  eden::install_caching_host_allocator();
 
   eden::data::ImageFolderOptions fo;
   fo.image_size = size;
@@ -91,24 +96,22 @@ int main(int argc, char** argv) {
                                                           .num_classes(decoded.train.num_classes())
                                                           .in_channels(3)
                                                           .image_size(size));
-    {  // as the trainer does: 4-D weights channels-last
-      torch::NoGradGuard no_grad;
-      for (auto& t : model->parameters()) {
-        if (t.dim() == 4) t.set_data(t.contiguous(torch::MemoryFormat::ChannelsLast));
-      }
-    }
-    model->train();
-    torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(1e-3));
+    // eden's training step as `eden train` runs it (Trainer: channels-last, FusedAdamW).
+    eden::train::TrainConfig config;
+    config.model = "mobilevitv3_xxs";
+    config.batch_size = batch;
+    config.lr = 1e-3;
+    config.epochs = 1;
+    config.schedule = "constant";
+    eden::train::Trainer trainer(model, config, torch::kCPU, /*updates_per_epoch=*/1000);
+    trainer.begin_epoch(0);
     eden::data::BatchLoader loader(decoded.train, lo);
     const auto b = loader.batch(0);
-    auto x = b.x.contiguous(torch::MemoryFormat::ChannelsLast);
     std::vector<double> ms;
     for (int i = 0; i < 4; ++i) {  // 1 warm-up + 3
       const auto t0 = std::chrono::steady_clock::now();
-      auto loss = torch::nn::functional::cross_entropy(model->forward(x), b.y);
-      opt.zero_grad();
-      loss.backward();
-      opt.step();
+      trainer.micro_step(b, 1);
+      trainer.optimizer_step();
       if (i > 0) ms.push_back(1000.0 * seconds_since(t0));
     }
     const double step_ms = median(ms);
