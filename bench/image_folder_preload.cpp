@@ -1,7 +1,8 @@
 // Image-folder data path: (1) pre-load throughput (decode once into RAM, decoded and encoded
 // modes), (2) per-epoch batch time after pre-load (random-resized-crop + flip + normalise) and
 // (3) the training step it feeds (mobilevitv3_xxs, eden's Trainer step with eden train's threads
-// and allocator), so the data share of a step can be stated. Pairs with bench/image_folder_peer.py; bench/image_folder.sh runs both.
+// and allocator), so the data share of a step can be stated. Pairs with
+// bench/image_folder_peer.py; bench/image_folder.sh runs both.
 // Usage: build/bench_image_folder_preload DIR [size=224] [threads=all] [batch=64] [step=1]
 #include <fmt/format.h>
 #include <torch/torch.h>
