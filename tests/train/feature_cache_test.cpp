@@ -300,8 +300,8 @@ TEST_F(FeatureCacheRun, ABackboneWithDropoutIsCachedWithItsDropoutOff) {
   // backbone output depends at the 1e-7 level on its place in the batch, and a cached epoch
   // reads features computed in another epoch's batches. Measured there: eval losses 7e-8 / 7e-8
   // / 4e-7 apart, the weights 8e-6 apart as one vector (one near-zero BatchNorm bias, which
-  // AdamW moves by the sign of a tiny gradient in the full epoch, differs by 144%). Features of
-  // the wrong samples would move the losses by 1e-2.
+  // AdamW moves by the sign of a tiny gradient in the full epoch, differs by 144%). The bounds
+  // below are 25x and 12x those differences.
   EXPECT_EQ(a.epochs[0].eval.loss, b.epochs[0].eval.loss);  // nothing cached read yet
   for (size_t e = 1; e < 4; ++e) {
     EXPECT_NEAR(a.epochs[e].eval.loss, b.epochs[e].eval.loss, 1e-5 * b.epochs[e].eval.loss) << e;
